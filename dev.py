@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Project bootstrap: `python3 dev.py demo` runs the wizard, `python3 dev.py test` runs the tests.
+
+Needs only Python >= 3.11 and git. Creates .venv, installs the project with its test
+extra, fetches helm/kubectl into .tools/bin when no usable helm is on PATH, then runs.
+A second run skips every step whose inputs did not change.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+TOOLS = ROOT / ".tools" / "bin"
+
+
+def sh(argv: list[str], **kw) -> None:
+    r = subprocess.run(argv, **kw)
+    if r.returncode != 0:
+        sys.exit(r.returncode)
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"gaie-tui needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not (BIN / "python").exists():
+        print("creating .venv ...", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / ".installed"
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == want:
+        return
+    print("installing gaie-tui and its test dependencies into .venv ...", file=sys.stderr)
+    sh([str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+        "-e", f"{ROOT}[test]"])
+    stamp.write_text(want)
+
+
+def ensure_helm() -> dict[str, str]:
+    sh([str(BIN / "python"), str(ROOT / "scripts" / "install-helm")], stdout=subprocess.DEVNULL)
+    env = dict(os.environ)
+    if TOOLS.exists():
+        env["PATH"] = f"{TOOLS}{os.pathsep}{BIN}{os.pathsep}{env.get('PATH', '')}"
+    else:
+        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def main() -> int:
+    cmd = sys.argv[1] if len(sys.argv) > 1 else "help"
+    rest = sys.argv[2:]
+    if cmd not in {"demo", "test", "setup", "bench", "screenshots", "run"}:
+        print(__doc__)
+        return 0 if cmd == "help" else 2
+    ensure_venv()
+    env = ensure_helm()
+    if cmd == "setup":
+        return 0
+    if cmd == "demo":
+        os.execve(str(BIN / "gaie-tui"), [str(BIN / "gaie-tui"), "demo", *rest], env)
+    if cmd == "run":
+        os.execve(str(BIN / "gaie-tui"), [str(BIN / "gaie-tui"), *rest], env)
+    if cmd == "test":
+        argv = [str(BIN / "python"), "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", *rest]
+        os.execve(argv[0], argv, env)
+    if cmd == "bench":
+        argv = [str(BIN / "python"), str(ROOT / "benchmarks" / "run.py"), *rest]
+        os.execve(argv[0], argv, env)
+    if cmd == "screenshots":
+        argv = [str(BIN / "python"), str(ROOT / "scripts" / "screenshots.py"), *rest]
+        os.execve(argv[0], argv, env)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

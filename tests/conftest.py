@@ -1,0 +1,50 @@
+"""Shared fixtures. Tests use the real chart archives from ../shared and the real helm binary."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("GAIE_TUI_SHARED", ROOT.parent / "shared"))
+CHARTS = SHARED / "charts"
+
+
+def chart_archives() -> list[Path]:
+    return sorted(CHARTS.glob("*.tgz")) if CHARTS.is_dir() else []
+
+
+def _version_key(p: Path):
+    from gaie_tui.core import versions
+    name, _, ver = p.stem.rpartition("-")
+    return (name, versions.key(ver))
+
+
+ALL_CHARTS = sorted(chart_archives(), key=_version_key)
+CHART_IDS = [p.stem for p in ALL_CHARTS]
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"../shared is absent ({SHARED}): the real chart archives are needed")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def helm_bin() -> str:
+    local = ROOT / ".tools" / "bin" / "helm"
+    found = str(local) if local.exists() else shutil.which("helm")
+    if not found:
+        pytest.fail("no helm binary: run `python3 dev.py setup` (scripts/install-helm) first")
+    return found
+
+
+def pytest_collection_modifyitems(config, items):
+    if not SHARED.is_dir():
+        skip = pytest.mark.skip(reason=f"../shared is absent ({SHARED})")
+        for item in items:
+            if "shared_dir" in getattr(item, "fixturenames", ()):
+                item.add_marker(skip)
