@@ -1,0 +1,314 @@
+"""Real HTTP servers on 127.0.0.1 that answer like GitHub and like an OCI registry.
+
+They are deliberately small but speak the real protocols, so the production code (httpx) and the
+real helm binary talk to them exactly as they would talk to api.github.com or ghcr.io.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+HELM_CONFIG = "application/vnd.cncf.helm.config.v1+json"
+HELM_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    app: "App"
+
+    def log_message(self, *args) -> None:  # keep pytest output clean; requests are recorded
+        pass
+
+    def _dispatch(self) -> None:
+        self.app.seen.append(Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
+        length = int(self.headers.get("content-length") or 0)
+        if length:
+            self.rfile.read(length)
+        status, headers, body = self.app.answer(self.command, self.path, self.headers)
+        self.send_response(status)
+        headers = dict(headers)
+        headers.setdefault("Content-Length", str(len(body)))
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    do_GET = do_HEAD = do_POST = _dispatch
+
+
+class App:
+    """Base: subclasses implement answer(method, path, headers) → (status, headers, body)."""
+
+    def __init__(self) -> None:
+        self.seen: list[Seen] = []
+        self._server: ThreadingHTTPServer | None = None
+
+    def answer(self, method: str, path: str, headers) -> tuple[int, dict[str, str], bytes]:
+        raise NotImplementedError
+
+    def start(self) -> "App":
+        handler = type("Handler", (_Handler,), {"app": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def port(self) -> int:
+        assert self._server
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def paths(self) -> list[str]:
+        return [s.path for s in self.seen]
+
+
+def _json(status: int, data, extra: dict[str, str] | None = None):
+    body = json.dumps(data).encode()
+    return status, {"Content-Type": "application/json", **(extra or {})}, body
+
+
+# ---------------------------------------------------------------- GitHub
+
+def release(tag: str, draft: bool = False, prerelease: bool = False) -> dict:
+    return {"tag_name": tag, "draft": draft, "prerelease": prerelease, "name": tag}
+
+
+class FakeGitHub(App):
+    """api.github.com and raw.githubusercontent.com in one server.
+
+    `mode`: "ok", "ratelimit" (403 + X-RateLimit-Remaining: 0), "error" (500 always),
+    "slow" (sleeps `delay` seconds). `fail_first` answers that many 500s before behaving.
+    `renamed` maps an old owner/repo to the new one: requests for the old name get a 301, as
+    GitHub answers for renamed repositories.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.repos: dict[str, list[dict]] = {}
+        self.latest: dict[str, str] = {}
+        self.renamed: dict[str, str] = {}
+        self.raw: dict[str, str] = {}  # "owner/repo/tag/path" → content
+        self.mode = "ok"
+        self.fail_first = 0
+        self.delay = 0.0
+        self.page_size = 100
+        self.reset_epoch = 1_800_000_000
+
+    def answer(self, method, path, headers):
+        if self.mode == "slow":
+            time.sleep(self.delay)
+        if self.fail_first > 0:
+            self.fail_first -= 1
+            return _json(500, {"message": "Server Error"})
+        if self.mode == "error":
+            return _json(502, {"message": "Bad Gateway"})
+        if self.mode == "ratelimit":
+            return _json(403, {"message": "API rate limit exceeded for 127.0.0.1."},
+                         {"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "60",
+                          "X-RateLimit-Reset": str(self.reset_epoch)})
+        url = urlsplit(path)
+        parts = url.path.strip("/").split("/")
+        if parts[0] == "repos" and len(parts) >= 4:
+            repo = f"{parts[1]}/{parts[2]}"
+            if repo in self.renamed:
+                new = self.renamed[repo]
+                target = "/repos/" + new + "/" + "/".join(parts[3:]) + (f"?{url.query}" if url.query else "")
+                return 301, {"Location": target, "Content-Type": "application/json"}, b'{"message":"Moved Permanently"}'
+            if repo not in self.repos:
+                return _json(404, {"message": "Not Found"})
+            rels = self.repos[repo]
+            if parts[3:] == ["releases", "latest"]:
+                tag = self.latest.get(repo)
+                match = [r for r in rels if r["tag_name"] == tag]
+                return _json(200, match[0]) if match else _json(404, {"message": "Not Found"})
+            if parts[3:] == ["releases"]:
+                q = parse_qs(url.query)
+                page = int(q.get("page", ["1"])[0])
+                size = min(int(q.get("per_page", ["30"])[0]), self.page_size)
+                chunk = rels[(page - 1) * size: page * size]
+                extra = {}
+                if page * size < len(rels):
+                    extra["Link"] = (f'<{self.url}/repos/{repo}/releases?per_page={size}&page={page + 1}>; '
+                                     f'rel="next"')
+                return _json(200, chunk, extra)
+        key = url.path.strip("/")
+        if key in self.raw:
+            return 200, {"Content-Type": "text/plain; charset=utf-8"}, self.raw[key].encode()
+        return _json(404, {"message": "Not Found"})
+
+
+# ---------------------------------------------------------------- OCI registry
+
+@dataclass
+class Artifact:
+    manifest: bytes
+    digest: str
+    blobs: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # digest → (media type, data)
+
+
+def sha(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def chart_yaml(archive: bytes) -> dict:
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            if member.name.count("/") == 1 and member.name.endswith("/Chart.yaml"):
+                return yaml.safe_load(tar.extractfile(member).read())
+    raise ValueError("no Chart.yaml")
+
+
+def chart_artifact(archive: bytes) -> Artifact:
+    """The OCI artifact `helm push` would create for a chart archive."""
+    config = json.dumps(chart_yaml(archive)).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": HELM_CONFIG, "digest": sha(config), "size": len(config)},
+        "layers": [{"mediaType": HELM_LAYER, "digest": sha(archive), "size": len(archive)}],
+    }).encode()
+    return Artifact(manifest, sha(manifest), {sha(config): (HELM_CONFIG, config),
+                                              sha(archive): (HELM_LAYER, archive)})
+
+
+def image_artifact(tag: str) -> Artifact:
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Labels": {"tag": tag}}}).encode()
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+                           "config": {"mediaType": OCI_CONFIG, "digest": sha(config), "size": len(config)},
+                           "layers": []}).encode()
+    return Artifact(manifest, sha(manifest), {sha(config): (OCI_CONFIG, config)})
+
+
+class FakeRegistry(App):
+    """The OCI distribution endpoints that tag listing and `helm pull` need.
+
+    With `auth` on, every /v2/ request without the token gets 401 and a Bearer challenge pointing
+    at this server's /token, like ghcr.io does for anonymous pulls.
+    """
+
+    TOKEN = "anonymous-pull-token"
+
+    def __init__(self, auth: bool = True) -> None:
+        super().__init__()
+        self.auth = auth
+        self.repos: dict[str, dict[str, Artifact]] = {}
+        self.page_size = 100
+        self.broken = False  # answer 503 everywhere
+
+    def add_chart(self, repo: str, tag: str, archive: bytes) -> Artifact:
+        art = chart_artifact(archive)
+        self.repos.setdefault(repo, {})[tag] = art
+        return art
+
+    def add_image_tags(self, repo: str, tags: list[str]) -> None:
+        for tag in tags:
+            self.repos.setdefault(repo, {})[tag] = image_artifact(tag)
+
+    def _challenge(self, repo: str):
+        scope = f"repository:{repo}:pull" if repo else ""
+        value = f'Bearer realm="{self.url}/token",service="fake-registry"'
+        if scope:
+            value += f',scope="{scope}"'
+        return _json(401, {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
+                     {"WWW-Authenticate": value, "Docker-Distribution-API-Version": "registry/2.0"})
+
+    def answer(self, method, path, headers):
+        if self.broken:
+            return _json(503, {"errors": [{"code": "UNAVAILABLE"}]})
+        url = urlsplit(path)
+        if url.path == "/token":
+            return _json(200, {"token": self.TOKEN, "access_token": self.TOKEN, "expires_in": 300})
+        if not url.path.startswith("/v2/"):
+            return _json(404, {})
+        rest = url.path[len("/v2/"):]
+        repo = ""
+        for marker in ("/tags/list", "/manifests/", "/blobs/"):
+            if marker in rest:
+                repo = rest.split(marker)[0]
+        if self.auth and headers.get("Authorization") != f"Bearer {self.TOKEN}":
+            return self._challenge(repo)
+        if rest == "":
+            return _json(200, {}, {"Docker-Distribution-API-Version": "registry/2.0"})
+        if repo not in self.repos:
+            return _json(404, {"errors": [{"code": "NAME_UNKNOWN", "message": f"repository {repo} not known"}]})
+        arts = self.repos[repo]
+        if rest.endswith("/tags/list"):
+            q = parse_qs(url.query)
+            n = min(int(q.get("n", [str(self.page_size)])[0]), self.page_size)
+            last = q.get("last", [""])[0]
+            names = sorted(arts)
+            after = [t for t in names if t > last] if last else names
+            page = after[:n]
+            extra = {}
+            if len(after) > n:
+                extra["Link"] = f'</v2/{repo}/tags/list?n={n}&last={page[-1]}>; rel="next"'
+            return _json(200, {"name": repo, "tags": page}, extra)
+        if "/manifests/" in rest:
+            ref = rest.split("/manifests/")[1]
+            art = arts.get(ref) or next((a for a in arts.values() if a.digest == ref), None)
+            if art is None:
+                return _json(404, {"errors": [{"code": "MANIFEST_UNKNOWN"}]})
+            return 200, {"Content-Type": OCI_MANIFEST, "Docker-Content-Digest": art.digest}, art.manifest
+        if "/blobs/" in rest:
+            digest = rest.split("/blobs/")[1]
+            for art in arts.values():
+                if digest in art.blobs:
+                    media, data = art.blobs[digest]
+                    return 200, {"Content-Type": "application/octet-stream",
+                                 "Docker-Content-Digest": digest}, data
+            return _json(404, {"errors": [{"code": "BLOB_UNKNOWN"}]})
+        return _json(404, {})
+
+
+# ---------------------------------------------------------------- forward proxy
+
+class RecordingProxy(App):
+    """A forward HTTP proxy that records the absolute URLs it is asked for and relays them to
+    `upstream` (an App) by path: a test can prove traffic went through the proxy even for a
+    host name that does not resolve."""
+
+    def __init__(self, upstream: App) -> None:
+        super().__init__()
+        self.upstream = upstream
+
+    def answer(self, method, path, headers):
+        url = urlsplit(path)
+        relay = url.path + (f"?{url.query}" if url.query else "")
+        return self.upstream.answer(method, relay, headers)
+
+
+def load_chart(shared: Path, family: str, version: str) -> bytes:
+    return (shared / "charts" / f"{family}-{version}.tgz").read_bytes()
