@@ -1,0 +1,394 @@
+"""Simulated controllers: what kube-controller-manager and the kubelet would do, in one thread.
+
+Deployment -> ReplicaSet -> Pods, pods becoming Ready after `ready_delay` seconds (or failing as a
+scenario fault says), Services getting a clusterIP, terminating namespaces being emptied, every
+namespace getting its `default` ServiceAccount and `kube-root-ca.crt` ConfigMap. The loop wakes on
+store writes and on a short tick (for timers), and writes only real changes so watchers are not
+flooded.
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .faults import Fault, fault_for, is_epp
+from .resources import Registry, ResourceType
+from .selectors import labels_match, selector_from_match
+from .store import Store, WatchEvent, clone, utc_now
+
+_POD_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+NODE_NAME = "sim-node-1"
+POOL_KEYS = (("inference.networking.k8s.io", "inferencepools"), ("inference.networking.x-k8s.io", "inferencepools"))
+
+
+def template_hash(template: dict) -> str:
+    """Stable, label-safe stand-in for the controller's pod-template-hash."""
+    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
+    return digest[:10]
+
+
+def pool_exists(store: Store, namespace: str) -> bool:
+    return any(store.objects.get(k, {}).get(namespace) for k in POOL_KEYS)
+
+
+@dataclass
+class PodPlan:
+    """Where a simulated pod is in its life; `due` is when its next transition happens."""
+    namespace: str
+    name: str
+    started: float
+    due: float
+    fault: Fault | None
+    stage: str = "pending"  # pending -> running | pull-error | backoff | crashing | done
+    restarts: int = 0
+
+
+@dataclass
+class Controllers:
+    store: Store
+    ready_delay: float = 1.0
+    faults: tuple[Fault, ...] = ()
+    tick: float = 0.05
+    _plans: dict[str, PodPlan] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._ip_counter = 10
+        self._svc_counter = 10
+        self._rng = random.Random()
+        reg = self.store.registry
+        self.rt = {k: reg.lookup(g, "v1", k) for g, k in (
+            ("", "pods"), ("", "services"), ("", "namespaces"), ("", "serviceaccounts"), ("", "configmaps"),
+            ("", "events"), ("apps", "deployments"), ("apps", "replicasets"))}
+        self.store.listeners.append(self._on_event)
+        self.store.defaulters = {("", "services"): self._default_service,
+                                 ("apps", "deployments"): self._default_deployment,
+                                 ("", "pods"): self._default_pod}
+
+    # ---- lifecycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="gaie-sim-controllers", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def _on_event(self, ev: WatchEvent) -> None:
+        # called under the store lock: only note the change, never write from here
+        if ev.key == ("", "pods") and ev.type == "ADDED":
+            self._track(ev.obj)
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.tick)
+            self._wake.clear()
+            try:
+                self.reconcile()
+            except Exception:  # keep the cluster alive; the error is visible in the server's log
+                import logging
+                logging.getLogger("gaie_tui.sim").exception("controller pass failed")
+
+    # ---- defaulting (runs inside create, like admission) ---------------------------------
+    def _default_service(self, obj: dict) -> None:
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("type", "ClusterIP")
+        spec.setdefault("sessionAffinity", "None")
+        if spec["type"] != "ExternalName" and not spec.get("clusterIP"):
+            self._svc_counter += 1
+            ip = str(ipaddress.ip_address("10.96.0.0") + self._svc_counter)
+            spec["clusterIP"], spec["clusterIPs"] = ip, [ip]
+            spec.setdefault("ipFamilies", ["IPv4"])
+            spec.setdefault("ipFamilyPolicy", "SingleStack")
+        for port in spec.get("ports") or []:
+            port.setdefault("protocol", "TCP")
+            port.setdefault("targetPort", port.get("port"))
+        obj["status"] = {"loadBalancer": {}}
+
+    @staticmethod
+    def _default_deployment(obj: dict) -> None:
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("replicas", 1)
+        spec.setdefault("revisionHistoryLimit", 10)
+        spec.setdefault("progressDeadlineSeconds", 600)
+        spec.setdefault("strategy", {"type": "RollingUpdate",
+                                     "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})
+
+    @staticmethod
+    def _default_pod(obj: dict) -> None:
+        if not obj.get("status"):
+            obj["status"] = {"phase": "Pending", "qosClass": "BestEffort", "conditions": [
+                {"type": "PodScheduled", "status": "True", "lastTransitionTime": utc_now()}]}
+        obj.setdefault("spec", {}).setdefault("nodeName", NODE_NAME)
+
+    # ---- reconcile -----------------------------------------------------------------------
+    def reconcile(self) -> None:
+        with self.store.lock:
+            self._namespaces()
+            self._deployments()
+            self._replicasets()
+            self._pods(time.monotonic())
+
+    def settle(self) -> None:
+        """Bring every pod to its steady state now (scenario set-up: the cluster was already running)."""
+        with self.store.lock:
+            for _ in range(3):
+                self.reconcile()
+                for plan in self._plans.values():
+                    plan.due = 0.0
+                    plan.started -= self.ready_delay * 10
+                self._pods(time.monotonic())
+
+    def _namespaces(self) -> None:
+        nss, _ = self.store.list(self.rt["namespaces"])
+        for ns in nss:
+            name = ns["metadata"]["name"]
+            if ns["metadata"].get("deletionTimestamp"):
+                self.store.finalize_namespace(name)
+                continue
+            if self.store.peek(("", "serviceaccounts"), name, "default") is None:
+                self.store.create(self.rt["serviceaccounts"], name, {"metadata": {"name": "default"}})
+            if self.store.peek(("", "configmaps"), name, "kube-root-ca.crt") is None:
+                self.store.create(self.rt["configmaps"], name, {"metadata": {"name": "kube-root-ca.crt"},
+                                  "data": {"ca.crt": "-----BEGIN CERTIFICATE-----\nsimulated\n-----END CERTIFICATE-----\n"}})
+
+    @staticmethod
+    def _owned_by(obj: dict, uid: str) -> bool:
+        return any(r.get("uid") == uid for r in obj["metadata"].get("ownerReferences") or [])
+
+    @staticmethod
+    def _owner_ref(owner: dict) -> dict:
+        return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
+                "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+
+    def _write_status(self, rt: ResourceType, obj: dict, status: dict) -> None:
+        if obj.get("status") != status:
+            new = clone(obj)
+            new["status"] = status
+            self.store.update(rt, obj["metadata"].get("namespace", ""), obj["metadata"]["name"], new,
+                              subresource="status")
+
+    def _deployments(self) -> None:
+        rs_rt, dep_rt = self.rt["replicasets"], self.rt["deployments"]
+        for dep in self.store.list(dep_rt)[0]:
+            meta, spec = dep["metadata"], dep.get("spec") or {}
+            if meta.get("deletionTimestamp"):
+                continue
+            ns, want = meta["namespace"], int(spec.get("replicas", 1))
+            template = clone(spec.get("template") or {})
+            phash = template_hash(template)
+            owned = [rs for rs in self.store.list(rs_rt, ns)[0] if self._owned_by(rs, meta["uid"])]
+            current = next((rs for rs in owned if rs["metadata"].get("labels", {}).get("pod-template-hash") == phash), None)
+            def rev(rs: dict) -> int:
+                return int(rs["metadata"].get("annotations", {}).get("deployment.kubernetes.io/revision", 0))
+
+            newest = max((rev(rs) for rs in owned), default=0)
+            if current is None:
+                labels = {**(template.get("metadata") or {}).get("labels", {}), "pod-template-hash": phash}
+                template.setdefault("metadata", {})["labels"] = labels
+                selector = clone(spec.get("selector") or {})
+                selector.setdefault("matchLabels", {})["pod-template-hash"] = phash
+                current = self.store.create(rs_rt, ns, {
+                    "metadata": {"name": f"{meta['name']}-{phash}", "labels": labels,
+                                 "annotations": {"deployment.kubernetes.io/revision": str(newest + 1),
+                                                 "deployment.kubernetes.io/desired-replicas": str(want)},
+                                 "ownerReferences": [self._owner_ref(dep)]},
+                    "spec": {"replicas": want, "selector": selector, "template": template}})
+                owned.append(current)
+            elif current["spec"].get("replicas") != want or rev(current) < newest:
+                new = clone(current)
+                new["spec"]["replicas"] = want
+                if rev(current) < newest:  # going back to an older template (rollback) makes it the newest
+                    new["metadata"].setdefault("annotations", {})["deployment.kubernetes.io/revision"] = str(newest + 1)
+                current = self.store.update(rs_rt, ns, new["metadata"]["name"], new)
+            for rs in owned:
+                if rs["metadata"]["uid"] != current["metadata"]["uid"] and rs["spec"].get("replicas", 0) != 0:
+                    old = clone(rs)
+                    old["spec"]["replicas"] = 0
+                    self.store.update(rs_rt, ns, rs["metadata"]["name"], old)
+            owned = [rs for rs in self.store.list(rs_rt, ns)[0] if self._owned_by(rs, meta["uid"])]
+            cur = next(rs for rs in owned if rs["metadata"]["uid"] == current["metadata"]["uid"])
+            total = sum(rs.get("status", {}).get("replicas", 0) for rs in owned)
+            ready = sum(rs.get("status", {}).get("readyReplicas", 0) for rs in owned)
+            available = sum(rs.get("status", {}).get("availableReplicas", 0) for rs in owned)
+            updated = cur.get("status", {}).get("replicas", 0)
+            complete = updated == want and total == want and available >= want
+            old_conds = {c["type"]: c for c in (dep.get("status") or {}).get("conditions", [])}
+
+            def cond(ctype: str, status: str, reason: str, message: str) -> dict:
+                prev = old_conds.get(ctype)
+                if prev and prev.get("status") == status and prev.get("reason") == reason:
+                    return prev
+                now = utc_now()
+                return {"type": ctype, "status": status, "reason": reason, "message": message,
+                        "lastUpdateTime": now, "lastTransitionTime": now}
+
+            status = {"observedGeneration": meta.get("generation", 1), "replicas": total, "updatedReplicas": updated,
+                      "readyReplicas": ready, "availableReplicas": available,
+                      "unavailableReplicas": max(0, want - available)}
+            status = {k: v for k, v in status.items() if v or k == "observedGeneration"}
+            status["conditions"] = [
+                cond("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+                if available >= want else
+                cond("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability."),
+                cond("Progressing", "True", "NewReplicaSetAvailable",
+                     f'ReplicaSet "{cur["metadata"]["name"]}" has successfully progressed.')
+                if complete else
+                cond("Progressing", "True", "ReplicaSetUpdated", f'ReplicaSet "{cur["metadata"]["name"]}" is progressing.'),
+            ]
+            self._write_status(dep_rt, dep, status)
+
+    def _replicasets(self) -> None:
+        rs_rt, pod_rt = self.rt["replicasets"], self.rt["pods"]
+        for rs in self.store.list(rs_rt)[0]:
+            meta = rs["metadata"]
+            if meta.get("deletionTimestamp"):
+                continue
+            ns, want = meta["namespace"], int(rs["spec"].get("replicas", 1))
+            pods = [p for p in self.store.list(pod_rt, ns)[0]
+                    if self._owned_by(p, meta["uid"]) and not p["metadata"].get("deletionTimestamp")]
+            template = rs["spec"].get("template") or {}
+            for _ in range(want - len(pods)):
+                suffix = "".join(self._rng.choice(_POD_NAME_CHARS) for _ in range(5))
+                pods.append(self.store.create(pod_rt, ns, {
+                    "metadata": {"name": f"{meta['name']}-{suffix}",
+                                 "labels": clone((template.get("metadata") or {}).get("labels", {})),
+                                 "annotations": clone((template.get("metadata") or {}).get("annotations", {})),
+                                 "ownerReferences": [self._owner_ref(rs)]},
+                    "spec": clone(template.get("spec") or {})}))
+            if len(pods) > want:
+                for pod in sorted(pods, key=lambda p: p["metadata"]["creationTimestamp"])[want:]:
+                    self.store.delete(pod_rt, ns, pod["metadata"]["name"])
+                pods = pods[:want]
+            ready = sum(1 for p in pods if _pod_ready(p))
+            labelled = sum(1 for p in pods if labels_match(selector_from_match(rs["spec"].get("selector")),
+                                                           p["metadata"].get("labels")))
+            status = {"replicas": len(pods), "fullyLabeledReplicas": labelled, "readyReplicas": ready,
+                      "availableReplicas": ready, "observedGeneration": meta.get("generation", 1)}
+            self._write_status(rs_rt, rs, {k: v for k, v in status.items() if v or k in ("replicas", "observedGeneration")})
+
+    # ---- pods ----------------------------------------------------------------------------
+    def _track(self, pod: dict) -> None:
+        if _pod_ready(pod) or (pod.get("status") or {}).get("phase") in ("Running", "Succeeded", "Failed"):
+            return  # seeded as already running
+        now = time.monotonic()
+        fault = fault_for(self.faults, pod["metadata"].get("labels"))
+        self._plans[pod["metadata"]["uid"]] = PodPlan(pod["metadata"]["namespace"], pod["metadata"]["name"],
+                                                      now, now + self.ready_delay, fault)
+
+    def _pods(self, now: float) -> None:
+        pod_rt = self.rt["pods"]
+        for uid, plan in list(self._plans.items()):
+            pod = self.store.peek(("", "pods"), plan.namespace, plan.name)
+            if pod is None or pod["metadata"]["uid"] != uid:
+                del self._plans[uid]
+                continue
+            if plan.stage == "done" or now < plan.due:
+                continue
+            status = self._next_status(pod, plan, now)
+            if status is not None:
+                self._write_status(pod_rt, pod, status)
+
+    def _next_status(self, pod: dict, plan: PodPlan, now: float) -> dict | None:
+        spec, meta = pod.get("spec") or {}, pod["metadata"]
+        containers = spec.get("containers") or []
+        status = clone(pod.get("status") or {})
+        if "podIP" not in status:
+            self._ip_counter += 1
+            ip = str(ipaddress.ip_address("10.244.0.0") + self._ip_counter)
+            status.update({"podIP": ip, "podIPs": [{"ip": ip}], "hostIP": "10.0.0.10",
+                           "hostIPs": [{"ip": "10.0.0.10"}], "startTime": utc_now()})
+        kind = plan.fault.kind if plan.fault else ""
+        started_at = status["startTime"]
+
+        def cstatus(c: dict, state: dict, ready: bool, restarts: int = 0, last: dict | None = None) -> dict:
+            out = {"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": ready,
+                   "started": "running" in state, "restartCount": restarts, "state": state}
+            if "running" in state or last:
+                out["imageID"] = f"{c.get('image', '').split(':')[0]}@sha256:{hashlib.sha256(c.get('image', '').encode()).hexdigest()}"
+                out["containerID"] = f"containerd://{hashlib.sha256((meta['uid'] + c['name']).encode()).hexdigest()}"
+            if last:
+                out["lastState"] = last
+            return out
+
+        if kind == "image-pull":
+            if plan.stage == "pending":
+                plan.stage, plan.due = "pull-error", now + max(self.ready_delay, 0.2)
+                reason = "ErrImagePull"
+                msg = "failed to pull and unpack image \"{img}\": failed to resolve reference \"{img}\": {img}: not found"
+                self._event(pod, "Failed", f'Failed to pull image "{containers[0].get("image", "") if containers else ""}": '
+                            "rpc error: code = NotFound desc = " + msg.format(img=containers[0].get("image", "") if containers else ""))
+            else:
+                plan.stage = "done"
+                reason = "ImagePullBackOff"
+                msg = 'Back-off pulling image "{img}"'
+                self._event(pod, "BackOff", msg.format(img=containers[0].get("image", "") if containers else ""))
+            status["containerStatuses"] = [cstatus(c, {"waiting": {"reason": reason, "message": msg.format(img=c.get("image", ""))}}, False)
+                                           for c in containers]
+            status["phase"] = "Pending"
+            status["conditions"] = _conditions(False, containers_reason="ContainersNotReady")
+            return status
+        if kind == "crashloop":
+            plan.restarts += 1 if plan.stage != "pending" else 0
+            plan.stage, plan.due = "crashing", now + max(self.ready_delay, 0.3)
+            last = {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": started_at, "finishedAt": utc_now()}}
+            status["containerStatuses"] = [cstatus(c, {"waiting": {"reason": "CrashLoopBackOff", "message":
+                f"back-off 10s restarting failed container={c['name']} pod={meta['name']}_{meta['namespace']}({meta['uid']})"}},
+                False, plan.restarts, last) for c in containers]
+            status["phase"] = "Running"
+            status["conditions"] = _conditions(False, containers_reason="ContainersNotReady")
+            if plan.restarts in (1, 3):
+                self._event(pod, "BackOff", f"Back-off restarting failed container {containers[0]['name'] if containers else ''} "
+                            f"in pod {meta['name']}_{meta['namespace']}({meta['uid']})")
+            return status
+        # healthy or never-ready: containers run; readiness depends on the fault and (EPP) on its pool
+        ready = kind != "never-ready"
+        if ready and is_epp(meta.get("labels")) and not pool_exists(self.store, meta["namespace"]):
+            ready = False  # the endpoint picker is not Ready until it has read its InferencePool
+            plan.due = now + self.tick
+        else:
+            plan.stage = "done"
+        running = {"running": {"startedAt": started_at}}
+        status["containerStatuses"] = [cstatus(c, running, ready) for c in containers]
+        status["phase"] = "Running"
+        status["conditions"] = _conditions(ready)
+        return status
+
+    def _event(self, pod: dict, reason: str, message: str) -> None:
+        meta = pod["metadata"]
+        now = utc_now()
+        self.store.create(self.rt["events"], meta["namespace"], {
+            "metadata": {"name": f"{meta['name']}.{hashlib.sha256((meta['uid'] + reason + now).encode()).hexdigest()[:16]}"},
+            "involvedObject": {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"],
+                               "apiVersion": "v1"},
+            "reason": reason, "message": message, "type": "Warning", "count": 1,
+            "firstTimestamp": now, "lastTimestamp": now, "source": {"component": "kubelet", "host": NODE_NAME}})
+
+
+def _conditions(ready: bool, containers_reason: str = "") -> list[dict]:
+    now = utc_now()
+    flag = "True" if ready else "False"
+    conds = [{"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
+             {"type": "Initialized", "status": "True", "lastTransitionTime": now},
+             {"type": "ContainersReady", "status": flag, "lastTransitionTime": now},
+             {"type": "Ready", "status": flag, "lastTransitionTime": now}]
+    if not ready and containers_reason:
+        for c in conds[2:]:
+            c["reason"] = containers_reason
+    return conds
+
+
+def _pod_ready(pod: dict) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (pod.get("status") or {}).get("conditions") or [])
+

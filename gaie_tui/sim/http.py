@@ -1,0 +1,391 @@
+"""Request routing and the Kubernetes REST verbs on top of the store.
+
+One `ApiHandler` instance per request (http.server's model); all state lives in the `SimServer`
+it belongs to. Responses are always JSON (or text for pod logs); request bodies may be JSON, YAML
+(apply patches) or Kubernetes protobuf.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+from . import discovery, logs, protobuf
+from .errors import ApiError
+from .patch import apply_merge, json_patch, merge_patch, strategic_merge
+from .resources import ResourceType
+from .selectors import fields_match, labels_match, parse_field_selector, parse_label_selector
+from .store import clone
+
+if TYPE_CHECKING:
+    from .server import SimServer
+
+log = logging.getLogger("gaie_tui.sim")
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+APPLY = "application/apply-patch+yaml"
+_HEALTH = {"/healthz", "/readyz", "/livez"}
+
+
+class ApiHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive and chunked watch streams, as client-go expects
+    server_version = "gaie-sim"
+
+    @property
+    def sim(self) -> "SimServer":
+        return self.server.sim  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server's signature
+        log.debug("%s " + format, self.address_string(), *args)
+
+    # ---- plumbing ------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _decode(self, raw: bytes):
+        if not raw:
+            return None
+        ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
+        if ctype == PROTOBUF:
+            return protobuf.decode_body(raw)
+        try:
+            if "yaml" in ctype:
+                return yaml.safe_load(raw.decode())
+            return json.loads(raw)
+        except (ValueError, yaml.YAMLError) as exc:
+            raise ApiError.bad_request(f"the body of the request could not be decoded: {exc}") from None
+
+    def _send(self, code: int, body, ctype: str = "application/json") -> None:
+        data = body if isinstance(body, bytes) else (
+            body.encode() if isinstance(body, str) else json.dumps(body, separators=(",", ":")).encode())
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.sim.record(self.command, self.path, code)
+
+    def _dispatch(self, method: str) -> None:
+        split = urlsplit(self.path)
+        self.query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        path = split.path.rstrip("/") or "/"
+        try:
+            raw = self._read_body()
+            if path not in _HEALTH and not self.sim.authorized(self.headers.get("Authorization")):
+                raise ApiError(401, "Unauthorized", "Unauthorized")
+            self._route(method, path, raw)
+        except ApiError as err:
+            self._send(err.code, err.status())
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception as exc:  # a bug in the emulator must reach the client as a 500, not kill the thread
+            log.error("internal error on %s %s: %s", method, self.path, traceback.format_exc())
+            self.sim.errors.append(f"{method} {self.path}: {exc!r}")
+            try:
+                self._send(500, ApiError(500, "InternalError", f"emulator error: {exc}").status())
+            except OSError:
+                pass
+
+    # ---- routing -------------------------------------------------------------------------
+    def _route(self, method: str, path: str, raw: bytes) -> None:
+        reg = self.sim.store.registry
+        if path in _HEALTH:
+            return self._send(200, "ok", "text/plain")
+        if path == "/version":
+            return self._send(200, discovery.KUBE_VERSION)
+        if path == "/api":
+            return self._send(200, discovery.core_versions())
+        if path == "/apis":
+            return self._send(200, discovery.api_groups(reg))
+        if path == "/openapi/v2":
+            return self._send(200, protobuf.openapi_v2_document(),
+                              "application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+        if path == "/openapi/v3":
+            return self._send(200, discovery.openapi_v3_root(reg))
+        if path.startswith("/openapi/v3/"):
+            doc = discovery.openapi_v3_document(reg, path[len("/openapi/v3/"):])
+            if doc is None:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            return self._send(200, doc)
+        parts = path.strip("/").split("/")
+        if parts[0] == "api" and len(parts) >= 2:
+            group, version, rest = "", parts[1], parts[2:]
+        elif parts[0] == "apis" and len(parts) >= 3:
+            group, version, rest = parts[1], parts[2], parts[3:]
+        elif parts[0] == "apis" and len(parts) == 2:
+            versions = reg.group_versions().get(parts[1])
+            if not versions:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            gvs = [{"groupVersion": f"{parts[1]}/{v}", "version": v} for v in versions]
+            return self._send(200, {"kind": "APIGroup", "apiVersion": "v1", "name": parts[1], "versions": gvs,
+                                    "preferredVersion": gvs[0]})
+        else:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if not rest:
+            body = discovery.resource_list(reg, group, version)
+            if body is None:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            return self._send(200, body)
+        namespace = ""
+        if rest[0] == "namespaces" and len(rest) >= 3 and rest[2] not in ("status", "finalize"):
+            namespace, rest = rest[1], rest[2:]
+        plural, name = rest[0], (rest[1] if len(rest) > 1 else "")
+        sub = "/".join(rest[2:])
+        rt = reg.lookup(group, version, plural)
+        if rt is None:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if rt.namespaced and name and not namespace:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if not rt.namespaced and namespace:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        verb = self._verb(method, name)
+        self.sim.check_access(verb, rt, namespace, name, sub)
+        if rt.kind == "SelfSubjectAccessReview":
+            if method != "POST":
+                raise ApiError.method_not_allowed()
+            return self._send(201, self.sim.access_review(self._decode(raw) or {}))
+        if not name:
+            return self._collection(method, rt, namespace or None, raw)
+        if sub not in ("", "status", "log", "finalize"):
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if sub == "log":
+            if method != "GET" or rt.kind != "Pod":
+                raise ApiError.method_not_allowed()
+            return self._pod_log(namespace, name)
+        return self._object(method, rt, namespace, name, sub, raw)
+
+    def _verb(self, method: str, name: str) -> str:
+        if method == "GET":
+            return "get" if name else ("watch" if self.query.get("watch") in ("true", "1") else "list")
+        if method == "DELETE" and not name:
+            return "deletecollection"
+        return {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}[method]
+
+    def _dry_run(self, options: dict | None = None) -> bool:
+        return self.query.get("dryRun") == "All" or "All" in ((options or {}).get("dryRun") or [])
+
+    # ---- collections ---------------------------------------------------------------------
+    def _collection(self, method: str, rt: ResourceType, namespace: str | None, raw: bytes) -> None:
+        store = self.sim.store
+        if method == "GET":
+            labels = parse_label_selector(self.query.get("labelSelector"))
+            fields = parse_field_selector(self.query.get("fieldSelector"))
+            if self.query.get("watch") in ("true", "1"):
+                return self._watch(rt, namespace, labels, fields)
+            items, rv = store.list(rt, namespace, labels, fields)
+            if not rt.storage_version or any(i.get("apiVersion") != rt.api_version for i in items[:1]):
+                items = [{**i, "apiVersion": rt.api_version} for i in items]
+            return self._send(200, {"kind": f"{rt.kind}List", "apiVersion": rt.api_version,
+                                    "metadata": {"resourceVersion": rv}, "items": items})
+        if method == "POST":
+            if namespace is None and rt.namespaced:
+                raise ApiError.method_not_allowed()
+            body = self._decode(raw)
+            created = store.create(rt, namespace or "", body, dry_run=self._dry_run())
+            return self._send(201, created)
+        if method == "DELETE":
+            labels = parse_label_selector(self.query.get("labelSelector"))
+            fields = parse_field_selector(self.query.get("fieldSelector"))
+            items, _ = store.list(rt, namespace, labels, fields)
+            deleted = []
+            for item in list(items):
+                obj, _gone = store.delete(rt, item["metadata"].get("namespace", ""), item["metadata"]["name"],
+                                          dry_run=self._dry_run())
+                deleted.append(obj)
+            return self._send(200, {"kind": f"{rt.kind}List", "apiVersion": rt.api_version,
+                                    "metadata": {"resourceVersion": str(store.rv)}, "items": deleted})
+        raise ApiError.method_not_allowed()
+
+    def _watch(self, rt: ResourceType, namespace: str | None, labels, fields) -> None:
+        store = self.sim.store
+        try:
+            timeout = float(self.query.get("timeoutSeconds") or 1800)
+        except ValueError:
+            raise ApiError.bad_request("timeoutSeconds must be a number") from None
+        send_initial = self.query.get("sendInitialEvents") == "true"
+        start_rv = self.query.get("resourceVersion", "")
+        if send_initial or start_rv in ("", "0"):
+            with store.lock:
+                initial, rv = store.list(rt, namespace, labels, fields)
+                after = int(rv)
+        else:
+            initial = []
+            try:
+                after = int(start_rv)
+            except ValueError:
+                raise ApiError.bad_request(f"invalid resourceVersion {start_rv!r}") from None
+            store.events_after(after)  # raises 410 before the stream starts when too old
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        self.sim.record("GET", self.path, 200)
+
+        def emit(kind: str, obj: dict) -> None:
+            if obj.get("apiVersion") != rt.api_version:
+                obj = {**obj, "apiVersion": rt.api_version}
+            line = json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
+            self.wfile.write(f"{len(line):x}\r\n".encode() + line + b"\r\n")
+            self.wfile.flush()
+
+        def matches(obj: dict | None) -> bool:
+            return obj is not None and (not labels or labels_match(labels, obj["metadata"].get("labels"))) \
+                and (not fields or fields_match(fields, obj))
+
+        import time
+        deadline = time.monotonic() + timeout
+        generation = self.sim.generation
+        try:
+            for obj in initial:
+                emit("ADDED", obj)
+            if send_initial and self.query.get("allowWatchBookmarks") == "true":
+                emit("BOOKMARK", {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {
+                    "resourceVersion": str(after), "annotations": {"k8s.io/initial-events-end": "true"}}})
+            while time.monotonic() < deadline and not self.sim.stopping and generation == self.sim.generation:
+                try:
+                    events = store.events_after(after)
+                except ApiError as err:
+                    emit("ERROR", err.status())
+                    break
+                for ev in events:
+                    after = ev.rv
+                    if ev.key != rt.key or (namespace is not None and ev.namespace != namespace):
+                        continue
+                    now, before = matches(ev.obj), matches(ev.prev)
+                    if ev.type == "DELETED":
+                        if before or now:
+                            emit("DELETED", ev.obj)
+                    elif now:
+                        emit("ADDED" if ev.type == "ADDED" or not before else "MODIFIED", ev.obj)
+                    elif before:
+                        emit("DELETED", ev.obj)
+                store.wait(after, min(0.5, max(0.0, deadline - time.monotonic())))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            self.close_connection = True
+
+    # ---- single objects ------------------------------------------------------------------
+    def _object(self, method: str, rt: ResourceType, namespace: str, name: str, sub: str, raw: bytes) -> None:
+        store = self.sim.store
+        if method == "GET":
+            obj = store.get(rt, namespace, name)
+            obj["apiVersion"] = rt.api_version
+            return self._send(200, obj)
+        if method == "PUT":
+            body = self._decode(raw)
+            if rt.key == ("", "namespaces") and sub == "finalize":
+                sub = ""
+            return self._send(200, store.update(rt, namespace, name, body, subresource=sub,
+                                                dry_run=self._dry_run()))
+        if method == "PATCH":
+            return self._patch(rt, namespace, name, sub, raw)
+        if method == "DELETE":
+            options = self._decode(raw) or {}
+            propagation = self.query.get("propagationPolicy") or options.get("propagationPolicy") or "Background"
+            if options.get("orphanDependents") or self.query.get("orphanDependents") == "true":
+                propagation = "Orphan"
+            obj, gone = store.delete(rt, namespace, name, propagation=propagation,
+                                     preconditions=options.get("preconditions"), dry_run=self._dry_run(options))
+            if not gone:
+                return self._send(200 if rt.kind != "Namespace" else 200, obj)
+            return self._send(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                                    "details": {"name": name, "group": rt.group, "kind": rt.plural,
+                                                "uid": obj["metadata"]["uid"]}})
+        raise ApiError.method_not_allowed()
+
+    def _patch(self, rt: ResourceType, namespace: str, name: str, sub: str, raw: bytes) -> None:
+        store = self.sim.store
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        body = self._decode(raw)
+        dry = self._dry_run()
+        ns_key = namespace if rt.namespaced else ""
+        with store.lock:
+            live = store.peek(rt.key, ns_key, name)
+            if ctype == APPLY:
+                manager = self.query.get("fieldManager")
+                if not manager:
+                    raise ApiError.bad_request("PATCH /apply: fieldManager is required for apply requests")
+                if not isinstance(body, dict):
+                    raise ApiError.bad_request("apply patch body must be an object")
+                meta = body.get("metadata") or {}
+                if meta.get("name") and meta["name"] != name:
+                    raise ApiError.bad_request(f'the name of the object ({meta["name"]}) does not match the name '
+                                               f"on the URL ({name})")
+                if live is None:
+                    if sub:
+                        raise ApiError.not_found(rt.qualified, name)
+                    body = {**body, "metadata": {**meta, "name": name}}
+                    created = store.create(rt, namespace, body, dry_run=dry)
+                    if not dry:
+                        store.applied[(created["metadata"]["uid"], manager)] = clone(body)
+                    return self._send(201, created)
+                last = store.applied.get((live["metadata"]["uid"], manager))
+                merged = apply_merge(clone(live), last, body)
+                merged.setdefault("metadata", {})["resourceVersion"] = live["metadata"]["resourceVersion"]
+                result = store.update(rt, namespace, name, merged, subresource=sub, dry_run=dry)
+                if not dry:
+                    store.applied[(live["metadata"]["uid"], manager)] = clone(body)
+                return self._send(200, result)
+            if live is None:
+                raise ApiError.not_found(rt.qualified, name)
+            if ctype == "application/json-patch+json":
+                patched = json_patch(live, body)
+            elif ctype == "application/merge-patch+json":
+                patched = merge_patch(live, body)
+            elif ctype == "application/strategic-merge-patch+json":
+                if rt.group not in ("", "apps", "batch", "rbac.authorization.k8s.io", "networking.k8s.io",
+                                    "policy", "coordination.k8s.io", "autoscaling", "storage.k8s.io"):
+                    raise ApiError(415, "UnsupportedMediaType",
+                                   "strategic merge patch is not supported for custom resources")
+                patched = strategic_merge(live, body)
+            else:
+                raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format: "
+                               f"accepted media types include: application/json-patch+json, "
+                               f"application/merge-patch+json, application/apply-patch+yaml, "
+                               f"application/strategic-merge-patch+json (got {ctype!r})")
+            return self._send(200, store.update(rt, namespace, name, patched, subresource=sub, dry_run=dry))
+
+    def _pod_log(self, namespace: str, name: str) -> None:
+        pod = self.sim.store.get(self.sim.store.registry.lookup("", "v1", "pods"), namespace, name)
+        try:
+            tail = int(self.query["tailLines"]) if self.query.get("tailLines") else None
+        except ValueError:
+            raise ApiError.bad_request("tailLines must be an integer") from None
+        lines = logs.pod_log(pod, self.sim.store, self.sim.scenario, container=self.query.get("container"),
+                             previous=self.query.get("previous") == "true")
+        if tail is not None:
+            lines = lines[-tail:] if tail > 0 else []
+        return self._send(200, "".join(line + "\n" for line in lines), "text/plain")
