@@ -12,19 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from upstream_fakes import FakeGitHub, FakeRegistry, release
-
-EPP_REPO_PATH = "llm-d/llm-d-router-endpoint-picker"
-CHART_REPOS = {
-    "inferencepool": "gateway-api-inference-extension/charts/inferencepool",
-    "llm-d-router-gateway": "llm-d/charts/llm-d-router-gateway",
-}
-EPP_TAGS = ["v0.9.0", "v0.10.0", "gaie-1.5-sync", "v0.10.1-rc.1", "v0.3.2-with-sidecar-fix",
-            "latest", "main", "v0.2.0-RC1", "v0.8.0"]
-GITHUB_RELEASES = [release("v0.11.0-rc.1", prerelease=True), release("v0.12.0", draft=True),
-                   release("v0.10.0"), release("gaie-1.5-sync"), release("v0.9.0"),
-                   release("v0.3.2-with-sidecar-fix"), release("v0.8.0")]
-
+from upstream_fakes import CHART_REPOS, EPP_REPO_PATH, EPP_TAGS, GITHUB_RELEASES, FakeGitHub, FakeRegistry
 
 def closed_port() -> int:
     with socket.socket() as s:

@@ -233,6 +233,18 @@ class FakeRegistry(App):
         self.repos.setdefault(repo, {})[tag] = art
         return art
 
+    def add_raw_chart(self, repo: str, tag: str, config: dict, layer: bytes) -> Artifact:
+        """A chart artifact whose layer is whatever bytes the test wants (a broken upload)."""
+        cfg = json.dumps(config).encode()
+        manifest = json.dumps({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": HELM_CONFIG, "digest": sha(cfg), "size": len(cfg)},
+            "layers": [{"mediaType": HELM_LAYER, "digest": sha(layer), "size": len(layer)}],
+        }).encode()
+        art = Artifact(manifest, sha(manifest), {sha(cfg): (HELM_CONFIG, cfg), sha(layer): (HELM_LAYER, layer)})
+        self.repos.setdefault(repo, {})[tag] = art
+        return art
+
     def add_image_tags(self, repo: str, tags: list[str]) -> None:
         for tag in tags:
             self.repos.setdefault(repo, {})[tag] = image_artifact(tag)
@@ -310,5 +322,15 @@ class RecordingProxy(App):
         return self.upstream.answer(method, relay, headers)
 
 
-def load_chart(shared: Path, family: str, version: str) -> bytes:
-    return (shared / "charts" / f"{family}-{version}.tgz").read_bytes()
+# ---------------------------------------------------------------- test data
+
+EPP_REPO_PATH = "llm-d/llm-d-router-endpoint-picker"
+CHART_REPOS = {
+    "inferencepool": "gateway-api-inference-extension/charts/inferencepool",
+    "llm-d-router-gateway": "llm-d/charts/llm-d-router-gateway",
+}
+EPP_TAGS = ["v0.9.0", "v0.10.0", "gaie-1.5-sync", "v0.10.1-rc.1", "v0.3.2-with-sidecar-fix",
+            "latest", "main", "v0.2.0-RC1", "v0.8.0"]
+GITHUB_RELEASES = [release("v0.11.0-rc.1", prerelease=True), release("v0.12.0", draft=True),
+                   release("v0.10.0"), release("gaie-1.5-sync"), release("v0.9.0"),
+                   release("v0.3.2-with-sidecar-fix"), release("v0.8.0")]

@@ -227,7 +227,13 @@ def _pull(address: str, version: str, folder: Path, session: Upstream) -> ChartA
         if len(pulled) != 1:
             raise CorruptArchive(f"helm pull {target.address} --version {version} wrote "
                                  f"{len(pulled)} archives into {work}, expected one")
-        name, real_version, digest = inspect_archive(pulled[0])
+        try:
+            name, real_version, digest = inspect_archive(pulled[0])
+        except CorruptArchive as exc:
+            # The temporary file is gone when the user reads this: name what was pulled instead.
+            where = f"what helm pulled from {target.address}:{version}"
+            raise CorruptArchive(exc.message.replace(str(pulled[0]), where),
+                                 "the registry or mirror serves a broken artifact under that tag") from exc
         if real_version != version:
             raise UserError(f"{target.address} answered {name} {real_version} when asked for {version}",
                             "the registry or mirror serves the wrong artifact under that tag")
