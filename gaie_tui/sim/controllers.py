@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from .faults import Fault, fault_for, is_epp
-from .resources import Registry, ResourceType
+from .resources import ResourceType
 from .selectors import labels_match, selector_from_match
 from .store import Store, WatchEvent, clone, utc_now
 

@@ -1,0 +1,202 @@
+"""`SimServer`: the emulator's HTTP server, its store, controllers and scenario, started in-process.
+
+    with SimServer("llm-d-ready", ready_delay=0.2) as sim:
+        sim.write_kubeconfig(path)       # or sim.kubeconfig() for the dict
+        ... run helm / the kubernetes client against sim.url ...
+        sim.reset("empty-cluster")        # fresh state in milliseconds, same port
+
+Only 127.0.0.1 is served: the emulator has no real authentication and must never be reachable
+from another machine.
+"""
+from __future__ import annotations
+
+import secrets
+import shutil
+import ssl
+import tempfile
+import threading
+import time
+from collections import deque
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+from . import kubeconfig as kubeconfig_mod
+from . import scenarios as scenarios_mod
+from .controllers import Controllers
+from .errors import ApiError
+from .faults import Fault
+from .http import ApiHandler
+from .resources import Registry, ResourceType
+from .store import Store
+
+ALLOWED_HOST = "127.0.0.1"
+DEFAULT_READY_DELAY = 2.0
+
+
+class SimError(ValueError):
+    """Bad emulator arguments (bind address, scenario name, port)."""
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+    sim: "SimServer"
+
+
+class SimServer:
+    def __init__(self, scenario: str = scenarios_mod.DEFAULT_SCENARIO, *, host: str = ALLOWED_HOST,
+                 port: int = 0, tls: bool = False, token: str | None = None,
+                 ready_delay: float = DEFAULT_READY_DELAY, faults: tuple[Fault, ...] | None = None) -> None:
+        if host != ALLOWED_HOST:
+            raise SimError(f"the simulated cluster only binds {ALLOWED_HOST}, not {host!r}")
+        if not 0 <= int(port) <= 65535:
+            raise SimError(f"port {port} is out of range 0-65535")
+        if ready_delay < 0:
+            raise SimError("ready_delay cannot be negative")
+        try:
+            self.scenario = scenarios_mod.get(scenario)
+        except KeyError as exc:
+            raise SimError(str(exc.args[0])) from None
+        self.host, self.port, self.tls = host, int(port), tls
+        self.token = token or (secrets.token_urlsafe(24) if tls else None)
+        self.ready_delay = ready_delay
+        self.extra_faults = faults
+        self.request_log: deque[str] = deque(maxlen=5000)
+        self.errors: list[str] = []
+        self.stopping = False
+        self.generation = 0  # bumped on reset so open watch streams end
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._tmp: Path | None = None
+        self.ca_pem: bytes | None = None
+        self.store: Store = Store(Registry())
+        self.controllers: Controllers | None = None
+
+    # ---- lifecycle -----------------------------------------------------------------------
+    def start(self) -> "SimServer":
+        self._load(self.scenario)
+        httpd = _HTTPServer((self.host, self.port), ApiHandler)
+        httpd.sim = self
+        if self.tls:
+            from .tls import make_self_signed
+            self._tmp = Path(tempfile.mkdtemp(prefix="gaie-sim-tls-"))
+            pair = make_self_signed(self._tmp)
+            self.ca_pem = pair.cert_pem
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(pair.cert, pair.key)
+            httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+        self._httpd = httpd
+        self.port = httpd.server_address[1]
+        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="gaie-sim-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping = True
+        if self.controllers:
+            self.controllers.stop()
+        self.store.close()
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> "SimServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _load(self, scenario: scenarios_mod.Scenario) -> None:
+        store = Store(Registry())
+        faults = self.extra_faults if self.extra_faults is not None else scenario.faults
+        controllers = Controllers(store, ready_delay=self.ready_delay, faults=faults)
+        scenarios_mod.apply(scenario, store)
+        controllers.settle()  # the scenario's cluster was already running: its pods are Ready now
+        old_store, old_controllers = self.store, self.controllers
+        self.store, self.controllers, self.scenario = store, controllers, scenario
+        self.generation += 1
+        controllers.start()
+        if old_controllers:
+            old_controllers.stop()
+        old_store.close()
+
+    def reset(self, scenario: str | None = None, *, ready_delay: float | None = None,
+              faults: tuple[Fault, ...] | None = None) -> None:
+        """Replace all state with a fresh copy of a scenario (the current one by default)."""
+        try:
+            chosen = scenarios_mod.get(scenario) if scenario else self.scenario
+        except KeyError as exc:
+            raise SimError(str(exc.args[0])) from None
+        if ready_delay is not None:
+            self.ready_delay = ready_delay
+        self.extra_faults = faults
+        self._load(chosen)
+
+    # ---- facts for clients ---------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    def kubeconfig(self, context: str = kubeconfig_mod.CONTEXT, namespace: str = "default") -> dict:
+        return kubeconfig_mod.build(self.url, context=context, namespace=namespace, token=self.token,
+                                    ca_pem=self.ca_pem)
+
+    def write_kubeconfig(self, path: Path, context: str = kubeconfig_mod.CONTEXT,
+                         namespace: str = "default") -> Path:
+        return kubeconfig_mod.write_atomic(Path(path), self.kubeconfig(context, namespace))
+
+    def wait_until_serving(self, timeout: float = 10.0) -> None:
+        """Poll /readyz over a real socket, so callers know a client can connect."""
+        import http.client
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.tls:
+                    ctx = ssl.create_default_context(cadata=self.ca_pem.decode() if self.ca_pem else None)
+                    conn = http.client.HTTPSConnection(self.host, self.port, timeout=2, context=ctx)
+                else:
+                    conn = http.client.HTTPConnection(self.host, self.port, timeout=2)
+                conn.request("GET", "/readyz")
+                ok = conn.getresponse().status == 200
+                conn.close()
+                if ok:
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SimError(f"the simulated cluster did not answer on {self.url} within {timeout}s")
+            time.sleep(0.05)
+
+    # ---- request-time hooks --------------------------------------------------------------
+    def record(self, method: str, path: str, code: int) -> None:
+        self.request_log.append(f"{method} {path} -> {code}")
+
+    def authorized(self, header: str | None) -> bool:
+        return self.token is None or header == f"Bearer {self.token}"
+
+    def check_access(self, verb: str, rt: ResourceType, namespace: str, name: str, sub: str) -> None:
+        rule = self.scenario.denies(verb, rt.group, rt.plural)
+        if rule is None or rt.kind == "SelfSubjectAccessReview":
+            return
+        where = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
+        raise ApiError.forbidden(f'{rt.qualified}{" " + repr(name).replace(chr(39), chr(34)) if name else ""} is forbidden: '
+                                 f'User "gaie-sim-admin" cannot {verb} resource "{rt.plural}" in API group '
+                                 f'"{rt.group}"{where}')
+
+    def access_review(self, body: dict) -> dict:
+        attrs = (body.get("spec") or {}).get("resourceAttributes") or {}
+        rule = self.scenario.denies(attrs.get("verb", ""), attrs.get("group", ""), attrs.get("resource", ""))
+        status = {"allowed": rule is None}
+        if rule is None:
+            status["reason"] = "allowed by the simulated cluster"
+        else:
+            status["denied"] = True
+            status["reason"] = f"scenario {self.scenario.name!r} forbids {rule.verb} on {rule.resource}"
+        return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+                "metadata": {"creationTimestamp": None}, "spec": body.get("spec") or {}, "status": status}
