@@ -142,6 +142,10 @@ class _Expr:
             # copies and conversions keep pointing at the same value
             if tok in _PASS_THROUGH and len(args) == 1:
                 return args[0]
+            if tok == "coalesce":
+                # the first argument wins whenever it is set; charts put the current key first and
+                # a legacy fallback after it (which then never takes effect when defaults fill the first)
+                return next((a for a in args if a is not None), None)
             return None
         return self.operand()
 
