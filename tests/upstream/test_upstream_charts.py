@@ -84,10 +84,10 @@ def _tar_gz(files: dict[str, bytes]) -> bytes:
 
 @pytest.mark.parametrize("content, why", [
     (b"<html>Sign in to your proxy</html>", "not a readable gzip-compressed tar"),
-    (gzip.compress(b"just some text, not a tar"), "not a readable gzip-compressed tar"),
+    (gzip.compress(b"just some text, not a tar", mtime=0), "not a readable gzip-compressed tar"),
     (_tar_gz({"inferencepool/values.yaml": b"a: 1\n"}), "has no <chart>/Chart.yaml"),
     (_tar_gz({"x/Chart.yaml": b": : :\n  - ]"}), "Chart.yaml is not YAML"),
-])
+], ids=["html-page", "gzip-not-tar", "no-chart-yaml", "chart-yaml-not-yaml"])
 def test_corrupt_local_archive_is_refused_naming_the_file(tmp_path, make_session, content, why):
     bad = tmp_path / "inferencepool-v1.5.0.tgz"
     bad.write_bytes(content)

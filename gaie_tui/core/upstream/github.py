@@ -127,6 +127,8 @@ def releases(session: Upstream, repo: str = EPP_REPO, *, stale_ok: bool = True) 
     """Release tags of `repo`: fresh cache, else the network (cached), else an expired cache
     entry (offline; unless `stale_ok` is False). Raises NetworkError (RateLimited included) when there is nothing at all."""
     key = _cache_key(session, repo)
+    if (kind_key := ("releases", key)) in session.fetched:
+        return session.fetched[kind_key]  # type: ignore[return-value]
     if hit := session.cache.get("releases", key):
         return _from_cache(repo, *hit)
     try:
@@ -138,6 +140,7 @@ def releases(session: Upstream, repo: str = EPP_REPO, *, stale_ok: bool = True) 
         return _from_cache(repo, entry.value, entry.fetched_at)
     session.cache.put("releases", key, {"tags": found.tags, "newest": found.newest,
                                         "source": found.source}, found.fetched_at)
+    session.fetched[kind_key] = found
     return found
 
 

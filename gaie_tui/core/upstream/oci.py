@@ -116,6 +116,8 @@ def tags(session: Upstream, ref: str, *, stale_ok: bool = True) -> Tags:
     Raises NetworkError when there is no answer at all."""
     repo = Repository.parse(ref)
     key = _cache_key(session, repo)
+    if (kind_key := ("tags", key)) in session.fetched:
+        return session.fetched[kind_key]  # type: ignore[return-value]
     if hit := session.cache.get("tags", key):
         return _from_cache(str(repo), *hit)
     try:
@@ -127,6 +129,7 @@ def tags(session: Upstream, ref: str, *, stale_ok: bool = True) -> Tags:
         return _from_cache(str(repo), entry.value, entry.fetched_at)
     session.cache.put("tags", key, {"releases": found.releases, "source": found.source},
                       found.fetched_at)
+    session.fetched[kind_key] = found
     return found
 
 

@@ -26,6 +26,9 @@ class Upstream:
     clock: Callable[[], datetime] = utcnow
     helm: str | None = None  # explicit helm binary; None = GAIE_TUI_HELM, then PATH
     notes: list[str] = field(default_factory=list)
+    # Answers fetched from the network during this session, so a second lookup of the same list
+    # (the EPP and the successor chart share llm-d-router's releases) reports its real source.
+    fetched: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls, *, offline: bool = False, cache_root: Path | None = None,
