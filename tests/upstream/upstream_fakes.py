@@ -8,6 +8,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import select
+import socket
+import ssl
+import subprocess
 import tarfile
 import threading
 import time
@@ -59,6 +63,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_HEAD = do_POST = _dispatch
 
+    def do_CONNECT(self) -> None:  # only the proxy tunnels
+        self.app.seen.append(Seen("CONNECT", self.path, {k.lower(): v for k, v in self.headers.items()}))
+        self.app.tunnel(self)
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -73,13 +81,21 @@ class App:
     def __init__(self) -> None:
         self.seen: list[Seen] = []
         self._server: _Server | None = None
+        self.scheme = "http"
 
     def answer(self, method: str, path: str, headers) -> tuple[int, dict[str, str], bytes]:
         raise NotImplementedError
 
-    def start(self) -> "App":
+    def tunnel(self, handler: _Handler) -> None:
+        handler.send_error(405)
+
+    def start(self, tls: ssl.SSLContext | None = None) -> "App":
         handler = type("Handler", (_Handler,), {"app": self})
         self._server = _Server(("127.0.0.1", 0), handler)
+        self.scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self.scheme = "https"
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
         return self
@@ -96,7 +112,7 @@ class App:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def paths(self) -> list[str]:
         return [s.path for s in self.seen]
@@ -234,6 +250,7 @@ class FakeRegistry(App):
         self.repos: dict[str, dict[str, Artifact]] = {}
         self.page_size = 100
         self.broken = False  # answer 503 everywhere
+        self.realm_base = ""  # where the challenge sends clients for tokens (default: this server)
 
     def add_chart(self, repo: str, tag: str, archive: bytes) -> Artifact:
         art = chart_artifact(archive)
@@ -258,7 +275,7 @@ class FakeRegistry(App):
 
     def _challenge(self, repo: str):
         scope = f"repository:{repo}:pull" if repo else ""
-        value = f'Bearer realm="{self.url}/token",service="fake-registry"'
+        value = f'Bearer realm="{self.realm_base or self.url}/token",service="fake-registry"'
         if scope:
             value += f',scope="{scope}"'
         return _json(401, {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
@@ -315,18 +332,59 @@ class FakeRegistry(App):
 # ---------------------------------------------------------------- forward proxy
 
 class RecordingProxy(App):
-    """A forward HTTP proxy that records the absolute URLs it is asked for and relays them to
-    `upstream` (an App) by path: a test can prove traffic went through the proxy even for a
-    host name that does not resolve."""
+    """A forward proxy that records what it is asked for. Plain-HTTP requests (absolute-form
+    `GET http://host/path`) are answered by `upstream` (an App) by path; CONNECT tunnels go to
+    `tunnel_port` on 127.0.0.1 whatever host was named. A test can thus prove traffic went through
+    the proxy even for host names that do not resolve."""
 
-    def __init__(self, upstream: App) -> None:
+    def __init__(self, upstream: App | None = None, tunnel_port: int | None = None) -> None:
         super().__init__()
         self.upstream = upstream
+        self.tunnel_port = tunnel_port
 
     def answer(self, method, path, headers):
+        if self.upstream is None:
+            return _json(502, {"message": "no upstream"})
         url = urlsplit(path)
         relay = url.path + (f"?{url.query}" if url.query else "")
         return self.upstream.answer(method, relay, headers)
+
+    def tunnel(self, handler) -> None:
+        if self.tunnel_port is None:
+            handler.send_error(502)
+            return
+        with socket.create_connection(("127.0.0.1", self.tunnel_port)) as remote:
+            handler.send_response(200, "Connection established")
+            handler.end_headers()
+            client = handler.connection
+            handler.close_connection = True
+            while True:
+                ready, _, _ = select.select([client, remote], [], [], 5)
+                if not ready:
+                    return
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    (remote if sock is client else client).sendall(data)
+
+
+def self_signed(folder: Path, *names: str) -> tuple[Path, Path]:
+    """A certificate for `names` (and 127.0.0.1) that is its own CA, made with the openssl CLI."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    san = ",".join([*(f"DNS:{n}" for n in names), "IP:127.0.0.1"])
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=gaie-tui test CA",
+                    "-addext", f"subjectAltName={san}",
+                    "-addext", "basicConstraints=critical,CA:TRUE"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def server_tls(cert: Path, key: Path) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
 
 
 # ---------------------------------------------------------------- test data
