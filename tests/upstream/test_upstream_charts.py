@@ -5,7 +5,6 @@ import gzip
 import hashlib
 import io
 import tarfile
-from pathlib import Path
 
 import pytest
 

@@ -181,10 +181,10 @@ class Http:
             self._client = None
 
     def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                ok: tuple[int, ...] = (200,), params: dict[str, str] | None = None) -> "httpx.Response":
-        """One request with retries on connection errors and 5xx. Answers whose status is in
-        `ok` are returned; 4xx are returned too so callers can read auth challenges and rate
-        limits; anything else after the retries raises."""
+                params: dict[str, str] | None = None) -> "httpx.Response":
+        """One request with retries (and growing backoff) on connection errors, timeouts and 5xx.
+        Every answer below 500 is returned: callers read auth challenges, rate limits and 404s
+        themselves. Raises NetworkError when there is no usable answer."""
         import httpx
 
         if self.forced_offline:

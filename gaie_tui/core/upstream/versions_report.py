@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any, Callable
 
 from .. import versions
+from ..errors import UserError
 from . import github, oci
 from .cache import iso
 from .net import NetworkError
@@ -115,16 +116,32 @@ def _lookup(session: Upstream, what: str, image: str, repo: str | None,
     return Answer(versions.newest(ordered), ordered, "bundled", bundled_at, cached=False)
 
 
+def endpoint_picker_versions(session: Upstream, family: str | None = None) -> Answer:
+    """Release tags of the endpoint-picker image, newest first, with their source.
+
+    Both chart families deploy the llm-d endpoint picker today (`family` is accepted so callers
+    need not change if that ever differs); which EPP version suits which chart version is chart
+    knowledge, not this module's business.
+    """
+    bundled = load_bundled()
+    return _lookup(session, "endpoint picker", bundled.epp_image, bundled.epp_repo,
+                   bundled.epp_tags, bundled.fetched_at)
+
+
+def chart_versions(session: Upstream, family: str) -> Answer:
+    """Released versions of a chart family, newest first, with their source."""
+    bundled = load_bundled()
+    if family not in bundled.charts:
+        raise UserError(f"unknown chart family {family!r}", f"known: {', '.join(bundled.charts)}")
+    info = bundled.charts[family]
+    return _lookup(session, f"chart {family}", info["oci"].removeprefix("oci://"),
+                   info.get("github_repo"), list(info["versions"]), bundled.fetched_at)
+
+
 def build_report(session: Upstream, families: list[str] | None = None) -> VersionsReport:
     """Everything `gaie-tui versions` shows. `families` limits the charts (default: all known)."""
     bundled = load_bundled()
-    epp = _lookup(session, "endpoint picker", bundled.epp_image, bundled.epp_repo,
-                  bundled.epp_tags, bundled.fetched_at)
-    charts: dict[str, Answer] = {}
-    for name in families or list(bundled.charts):
-        info = bundled.charts[name]
-        charts[name] = _lookup(session, f"chart {name}", info["oci"].removeprefix("oci://"),
-                               info.get("github_repo"), list(info["versions"]), bundled.fetched_at)
+    epp = endpoint_picker_versions(session)
+    charts = {name: chart_versions(session, name) for name in families or list(bundled.charts)}
     return VersionsReport(bundled.epp_image, epp, charts, session.offline, session.http.forced_offline,
-                          list(session.notes),
-                          bundled.data_date)
+                          list(session.notes), bundled.data_date)
