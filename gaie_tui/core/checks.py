@@ -1,0 +1,68 @@
+"""The result of one preflight or verification check, as plain data the UI renders and the CLI prints."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
+STATUSES = (PASS, WARN, FAIL, SKIP)
+_RANK = {PASS: 0, SKIP: 0, WARN: 1, FAIL: 2}
+
+
+@dataclass
+class Check:
+    """`evidence` says what was seen; `looked_at` what was queried; `remedy` what to do about a
+    warn/fail; `details` extra lines (matching pods, log lines); `actions` ids of actions the UI
+    can offer (e.g. "rollback")."""
+
+    id: str
+    title: str
+    status: str
+    evidence: str = ""
+    remedy: str = ""
+    looked_at: str = ""
+    details: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown check status {self.status!r}")
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (PASS, SKIP, WARN)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Check":
+        return cls(**data)
+
+
+def worst(checks: list[Check]) -> str:
+    """pass, warn or fail: the worst status among the checks (skips count as pass)."""
+    rank = max((_RANK[c.status] for c in checks), default=0)
+    return {0: PASS, 1: WARN, 2: FAIL}[rank]
+
+
+def failed(checks: list[Check]) -> list[Check]:
+    return [c for c in checks if c.status == FAIL]
+
+
+def table(checks: list[Check], *, color: bool = False) -> str:
+    """A plain-text table: status, title, evidence; remedy and details indented underneath."""
+    marks = {PASS: "ok  ", WARN: "warn", FAIL: "FAIL", SKIP: "skip"}
+    colors = {PASS: "\033[32m", WARN: "\033[33m", FAIL: "\033[31m", SKIP: "\033[2m"}
+    lines = []
+    for c in checks:
+        mark = marks[c.status]
+        if color:
+            mark = f"{colors[c.status]}{mark}\033[0m"
+        lines.append(f"[{mark}] {c.title}: {c.evidence}" if c.evidence else f"[{mark}] {c.title}")
+        if c.status in (WARN, FAIL) and c.remedy:
+            lines.append(f"        → {c.remedy}")
+        for d in c.details[:12]:
+            lines.append(f"        | {d}")
+        if len(c.details) > 12:
+            lines.append(f"        | … {len(c.details) - 12} more")
+    return "\n".join(lines)
