@@ -48,3 +48,11 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "shared_dir" in getattr(item, "fixturenames", ()):
                 item.add_marker(skip)
+
+
+# No test may reach the internet: unless a test points them elsewhere, registries and the GitHub
+# API resolve to a closed port on loopback, so a forgotten mock fails fast instead of leaking.
+_DEAD = "http://127.0.0.1:9"
+os.environ.setdefault("GAIE_TUI_REGISTRY_MIRRORS", f"ghcr.io={_DEAD},registry.k8s.io={_DEAD}")
+os.environ.setdefault("GAIE_TUI_GITHUB_API", _DEAD)
+os.environ.setdefault("GAIE_TUI_GITHUB_RAW", _DEAD)

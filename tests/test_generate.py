@@ -2,6 +2,7 @@
 manifests contain what was asked for."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -136,7 +137,7 @@ def test_istio_on_v1_0_0_is_refused_with_a_way_out():
 
 @pytest.mark.parametrize("argv,needle", [
     (["--chart", "nosuch@v1.0.0"], "unknown chart"),
-    (["--chart", "inferencepool@v7.0.0"], "no chart knowledge"),
+    (["--chart", "inferencepool@v7.0.0"], "could not reach"),
     (["--release", "Not_Valid"], "invalid release name"),
     (["--namespace", "Prod_NS"], "invalid namespace"),
     (["--provider", "traefik"], "invalid choice"),
@@ -146,7 +147,8 @@ def test_istio_on_v1_0_0_is_refused_with_a_way_out():
 ])
 def test_bad_input_is_one_line_exit_2_no_traceback(argv, needle, monkeypatch, tmp_path):
     r = subprocess.run([sys.executable, "-m", "gaie_tui.cli", "generate", *argv], capture_output=True, text=True,
-                       cwd=ROOT, env={"PATH": "/usr/bin:/bin", "GAIE_TUI_CACHE_DIR": str(tmp_path), "HOME": str(tmp_path)})
+                       cwd=ROOT, env={"PATH": "/usr/bin:/bin", "GAIE_TUI_CACHE_DIR": str(tmp_path), "HOME": str(tmp_path),
+                            "GAIE_TUI_REGISTRY_MIRRORS": os.environ["GAIE_TUI_REGISTRY_MIRRORS"]})
     assert r.returncode == 2
     assert needle in r.stderr
     assert "Traceback" not in r.stderr

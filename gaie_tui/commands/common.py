@@ -22,18 +22,12 @@ def chart_ref(text: str | None, fallback: str | None = None) -> ChartRef:
     return default_ref()
 
 
-def knowledge_store():
+def knowledge_store(offline: bool = False):
+    """Charts from local archives, bundled knowledge, then the network (cache, helm pull)."""
     from ..core.knowledge import KnowledgeStore
-    return KnowledgeStore(upstream=_upstream_session())
+    from ..core.upstream import Upstream
 
-
-def _upstream_session():
-    """The network source for charts we have no archive or bundled knowledge for (if built)."""
-    try:
-        from ..core.upstream import session_for_cli  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return session_for_cli()
+    return KnowledgeStore(upstream=Upstream.from_env(offline=offline))
 
 
 def write_output(text: str, path: str | None) -> None:
