@@ -141,3 +141,22 @@ def test_releases_cache_hit_and_expiry(gh_env, make_session, clock):
     gh_env.latest["llm-d/llm-d-router"] = "v0.11.0"
     fresh = github.releases(make_session())
     assert not fresh.cached and fresh.newest == "v0.11.0"
+
+
+def test_secondary_rate_limit_429_with_retry_after(gh_env, make_session, monkeypatch):
+    original = gh_env.answer
+
+    def limited(method, path, headers):
+        return 429, {"Retry-After": "60", "Content-Type": "application/json"}, b"{}"
+
+    monkeypatch.setattr(gh_env, "answer", limited)
+    with pytest.raises(github.RateLimited, match="retry after 60s"):
+        github.fetch_releases(make_session())
+    monkeypatch.setattr(gh_env, "answer", original)
+
+
+def test_forbidden_without_rate_limit_headers_is_not_called_a_rate_limit(gh_env, make_session, monkeypatch):
+    monkeypatch.setattr(gh_env, "answer", lambda m, p, h: (403, {"Content-Type": "application/json"}, b"{}"))
+    with pytest.raises(HTTPStatusError) as err:
+        github.fetch_releases(make_session())
+    assert not isinstance(err.value, github.RateLimited) and err.value.status == 403

@@ -71,9 +71,14 @@ def github_releases(session):
     return github.fetch_releases(session)
 
 
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    return self_signed(tmp_path_factory.mktemp("tls"), "api.github.test")
+
+
 @pytest.fixture
-def tls_github(tmp_path):
-    cert, key = self_signed(tmp_path, "api.github.test")
+def tls_github(certificate):
+    cert, key = certificate
     server = FakeGitHub()
     server.repos["llm-d/llm-d-router"] = [{"tag_name": "v0.10.0", "draft": False, "prerelease": False}]
     server.latest["llm-d/llm-d-router"] = "v0.10.0"

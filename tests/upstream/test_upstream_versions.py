@@ -162,3 +162,15 @@ def test_versions_is_fast_offline(flag, capsys):
     start = time.monotonic()
     assert main(["versions", flag]) == 0
     assert time.monotonic() - start < 2
+
+
+def test_broken_registry_uses_the_expired_cache_and_says_from_when(wired, make_session, clock, monkeypatch, dead_url):
+    github, registry = wired
+    build_report(make_session())
+    clock.advance(days=2)
+    registry.broken = True  # answers 503: reachable, so not offline, but no answer
+    monkeypatch.setenv("GAIE_TUI_GITHUB_API", dead_url)
+    session = make_session()
+    report = build_report(session, ["inferencepool"])
+    assert report.charts["inferencepool"].source == "cache"
+    assert "chart inferencepool: no network answer, using the cached one from 2026-11-27 12:00 UTC" in report.notes
