@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +48,17 @@ class Helm:
         path = self.tmp / name
         path.write_text(json.dumps(values))  # JSON is YAML
         return str(path)
+
+
+def raw(cluster, method: str, path: str, body=None, ctype: str = "application/json") -> tuple[int, dict]:
+    """One HTTP request without a client library (plain-HTTP clusters only)."""
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    req = urllib.request.Request(cluster.url + path, data=data, method=method, headers={"Content-Type": ctype})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
 
 
 def api_client(cluster) -> client.ApiClient:
