@@ -130,7 +130,7 @@ class ApiHandler(BaseHTTPRequestHandler):
             return self._send(200, discovery.api_groups(reg))
         if path == "/openapi/v2":
             return self._send(200, protobuf.openapi_v2_document(),
-                              "application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+                              "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
         if path == "/openapi/v3":
             return self._send(200, discovery.openapi_v3_root(reg))
         if path.startswith("/openapi/v3/"):
