@@ -186,3 +186,25 @@ def test_pull_target_applies_mirrors(make_session, monkeypatch):
     assert not t.plain_http
     t = charts.pull_target("oci://quay.io/x/y", s)
     assert t.address == "oci://quay.io/x/y" and not t.plain_http
+
+
+def test_a_reachable_registry_is_still_tried_after_another_host_failed(registry, make_session, monkeypatch, dead_url):
+    from gaie_tui.core.upstream import github
+    from gaie_tui.core.upstream.net import NetworkError
+
+    monkeypatch.setenv("GAIE_TUI_REGISTRY_MIRRORS", f"registry.k8s.io={registry.url}")
+    session = make_session()  # GitHub stays on a dead port
+    with pytest.raises(NetworkError):
+        github.fetch_releases(session)
+    assert session.offline  # suspected: nothing answered yet
+    archive = resolve_chart_archive(parse_ref("inferencepool@v1.0.1"), session)
+    assert archive.version == "v1.0.1" and not session.offline
+
+
+def test_a_registry_that_failed_is_not_asked_again(make_session, monkeypatch, dead_url):
+    monkeypatch.setenv("GAIE_TUI_REGISTRY_MIRRORS", f"registry.k8s.io={dead_url}")
+    session = make_session()
+    with pytest.raises(ChartUnavailable, match="helm could not reach"):
+        resolve_chart_archive(parse_ref("inferencepool@v1.0.1"), session)
+    with pytest.raises(ChartUnavailable, match="could not be reached earlier"):
+        resolve_chart_archive(parse_ref("inferencepool@v1.0.2"), session)

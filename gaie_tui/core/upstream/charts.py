@@ -31,6 +31,7 @@ from .net import NetworkError, origin
 from .session import Upstream
 
 HELM_TIMEOUT = 180  # seconds; a chart is ~100 kB, but a slow proxy or a registry login can take a while
+HELM_TIMEOUT_SUSPECTED_OFFLINE = 30
 
 # What helm prints when it could not talk to the registry at all (as opposed to "not found").
 _NETWORK_TROUBLE = re.compile(
@@ -195,7 +196,7 @@ def _from_cache(folder: Path) -> ChartArchive | None:
 def _pull(address: str, version: str, folder: Path, session: Upstream) -> ChartArchive:
     target = pull_target(address, session)
     what = f"{address}@{version}"
-    if session.offline:
+    if session.http.forced_offline:
         raise ChartUnavailable(f"chart {what} is not in the cache and gaie-tui is offline",
                                "name a local archive (--chart ./chart.tgz) or run once with network")
     if target.base_url in session.http.unreachable:
@@ -212,12 +213,16 @@ def _pull(address: str, version: str, folder: Path, session: Upstream) -> ChartA
         argv = [helm, "pull", target.address, "--version", version, "--destination", str(work)]
         if target.plain_http:
             argv.append("--plain-http")
+        # Other hosts failed already: this one still gets its try (a mirror may be the only
+        # thing reachable), but a short one, so an air-gapped machine does not wait minutes.
+        timeout = HELM_TIMEOUT_SUSPECTED_OFFLINE if session.offline else HELM_TIMEOUT
         try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=HELM_TIMEOUT,
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                                   env=_helm_env(), stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired as exc:
+            session.http.unreachable.setdefault(target.base_url, f"helm pull took more than {timeout}s")
             raise ChartUnavailable(f"helm pull {target.address} --version {version} took more than "
-                                   f"{HELM_TIMEOUT}s", "check the network or proxy") from exc
+                                   f"{timeout}s", "check the network or proxy") from exc
         except OSError as exc:
             raise ChartUnavailable(f"cannot run helm ({helm}): {exc}",
                                    "set GAIE_TUI_HELM to a working helm binary") from exc
