@@ -298,8 +298,10 @@ def run_capture(argv: list[str], timeout: float = 60.0) -> tuple[int, str, str]:
 
 
 def release_status(helm: str, release: str, namespace: str, kube_args: list[str]) -> dict | None:
-    """`helm list` entry for the release (any state), or None: name, revision, status, chart."""
-    rc, out, err = run_capture([helm, "list", "--namespace", namespace, "--all", "--filter",
+    """`helm list` entry for the release (any live state; `--all` is gone in helm v4), or None:
+    name, revision, status, chart."""
+    rc, out, err = run_capture([helm, "list", "--namespace", namespace, "--deployed", "--failed", "--pending",
+                                "--uninstalling", "--filter",
                                 f"^{re.escape(release)}$", "--output", "json"] + kube_args, timeout=30)
     if rc != 0:
         return None

@@ -1,0 +1,171 @@
+"""The deployment record: `<parent>/<release>-<UTC timestamp>/` with values.yaml (what was deployed),
+record.md (for people), record.json (for programs) and helm.log. Secrets are redacted.
+
+The record is written from the first step on and rewritten after every phase, and helm.log is
+appended line by line, so a deploy that is cancelled, killed or crashes still leaves a record that
+says how far it got.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checks import Check, worst
+from .errors import UserError
+from .redact import redact
+
+DEFAULT_PARENT = "gaie-records"
+STATUS_WORDS = {
+    "in-progress": "NOT FINISHED — the deploy was interrupted before it could finish this record "
+                   "(process killed or crashed); the steps below are how far it got",
+    "verified": "deployed and verified",
+    "preflight-failed": "stopped at preflight: nothing was changed in the cluster",
+    "refused": "not approved: nothing was changed in the cluster",
+    "deploy-failed": "helm failed",
+    "verify-failed": "deployed, but verification failed",
+    "cancelled": "CANCELLED by the user while running; helm was stopped",
+    "interrupted": "INTERRUPTED (signal) while running; helm was stopped",
+    "error": "stopped by an error",
+}
+
+
+def utc_stamp(ts: float | None = None) -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(ts if ts is not None else time.time()))
+
+
+def iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1000):03d}Z"
+
+
+@dataclass
+class Step:
+    ts: float
+    phase: str
+    message: str
+    status: str = ""
+
+    def to_dict(self) -> dict:
+        return {"time": iso(self.ts), "phase": self.phase, "message": self.message, "status": self.status}
+
+
+@dataclass
+class Record:
+    parent: Path
+    release: str
+    path: Path = field(init=False)
+    steps: list[Step] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.parent = Path(self.parent)
+        base = f"{self.release}-{utc_stamp()}"
+        try:
+            self.parent.mkdir(parents=True, exist_ok=True)
+            for n in range(100):
+                candidate = self.parent / (base if n == 0 else f"{base}-{n}")
+                try:
+                    candidate.mkdir()
+                    self.path = candidate
+                    break
+                except FileExistsError:
+                    continue
+            else:  # pragma: no cover
+                raise UserError(f"cannot find a free record folder under {self.parent}", "clean it up")
+        except OSError as exc:
+            raise UserError(f"cannot create the record folder under {self.parent}: {exc.strerror}",
+                            "choose a writable folder with --record-dir") from None
+        self._log = open(self.path / "helm.log", "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+
+    def write_values(self, text: str) -> None:
+        _atomic(self.path / "values.yaml", redact(text))
+
+    def log(self, stamp: str, stream: str, text: str) -> None:
+        try:
+            self._log.write(f"{stamp} {stream}: {redact(text)}\n")
+            self._log.flush()
+        except ValueError:  # closed
+            pass
+
+    def step(self, phase: str, message: str, status: str = "") -> Step:
+        s = Step(time.time(), phase, redact(message), status)
+        self.steps.append(s)
+        return s
+
+    def save(self, data: dict) -> None:
+        data = {**data, "steps": [s.to_dict() for s in self.steps], "record_dir": str(self.path)}
+        text = redact(json.dumps(data, indent=2, default=str))
+        _atomic(self.path / "record.json", text + "\n")
+        _atomic(self.path / "record.md", redact(markdown(json.loads(text))))
+
+    def close(self) -> None:
+        try:
+            self._log.close()
+        except OSError:
+            pass
+
+
+def _atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _table(rows: list[dict]) -> list[str]:
+    if not rows:
+        return ["(none)", ""]
+    out = ["| status | check | evidence | what to do |", "|---|---|---|---|"]
+    for r in rows:
+        cells = [r.get("status", ""), r.get("title", ""), r.get("evidence", ""), r.get("remedy", "")]
+        out.append("| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    details = [(r["title"], r["details"]) for r in rows if r.get("details") and r.get("status") in ("fail", "warn")]
+    out.append("")
+    for title, lines in details:
+        out += [f"{title}:", "", "```", *lines[:30], "```", ""]
+    return out
+
+
+def markdown(d: dict) -> str:
+    chart = d.get("chart") or {}
+    status = d.get("status", "in-progress")
+    lines = [f"# Deployment record: {d.get('release', '?')} in {d.get('namespace', '?')}", "",
+             f"**Outcome: {status}** — {STATUS_WORDS.get(status, status)}", ""]
+    if d.get("explanation"):
+        e = d["explanation"]
+        lines += [f"**Why:** {e.get('message', '')}", "", f"**What to do:** {e.get('hint', '')}", ""]
+    lines += [
+        "| | |", "|---|---|",
+        f"| Chart | {chart.get('name', '?')} {chart.get('version', '?')} ({chart.get('source', '')}) |",
+        f"| Chart reference | `{chart.get('ref', '')}` |",
+        f"| Release | {d.get('release', '')} |",
+        f"| Namespace | {d.get('namespace', '')} |",
+        f"| Revision | {d.get('revision') if d.get('revision') is not None else '—'} |",
+        f"| Cluster context | {d.get('context', '')} ({d.get('server', '')}) |",
+        f"| Started | {d.get('started', '')} |",
+        f"| Ended | {d.get('ended') or '— (not finished)'} |", "",
+        "## Helm command", "", "```", " ".join(d.get("helm_command") or []), "```", "",
+    ]
+    if d.get("summary"):
+        lines += ["## Configuration in plain words", ""] + [f"- {s}" for s in d["summary"]] + [""]
+    lines += ["## Steps", "", "| time (UTC) | phase | step | status |", "|---|---|---|---|"]
+    lines += [f"| {s['time']} | {s['phase']} | {s['message'].replace('|', '/')} | {s['status']} |"
+              for s in d.get("steps") or []]
+    lines += ["", "## Preflight", ""] + _table(d.get("preflight") or [])
+    if d.get("observed_during_wait"):
+        lines += ["## What the verifier saw while helm was waiting", ""] + _table(d["observed_during_wait"])
+    lines += ["## Verification", ""] + _table(d.get("verification") or [])
+    helm = d.get("helm") or {}
+    if helm:
+        lines += ["## Helm", "", f"exit code {helm.get('returncode')}, {helm.get('duration', 0):.1f}s"
+                  + (", cancelled" if helm.get("cancelled") else "") + " — full output in `helm.log`", ""]
+    lines += ["Files: `values.yaml` (the values deployed, secrets redacted), `record.json`, `helm.log`.", ""]
+    return "\n".join(lines)
+
+
+def checks_dicts(checks: list[Check] | None) -> list[dict]:
+    return [c.to_dict() for c in checks or []]
+
+
+def overall(checks: list[Check]) -> str:
+    return worst(checks)
