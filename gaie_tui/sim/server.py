@@ -10,6 +10,7 @@ from another machine.
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import shutil
 import ssl
@@ -29,6 +30,7 @@ from .http import ApiHandler
 from .resources import Registry, ResourceType
 from .store import Store
 
+log = logging.getLogger("gaie_tui.sim")
 ALLOWED_HOST = "127.0.0.1"
 DEFAULT_READY_DELAY = 2.0
 
@@ -42,6 +44,15 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
     sim: "SimServer"
+
+    def handle_error(self, request, client_address) -> None:
+        # socketserver prints a traceback to stderr for every dropped connection; clients hang up
+        # on keep-alive connections all the time, and stderr may belong to the wizard's screen
+        import sys
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            log.error("request from %s failed: %r", client_address, exc)
+            self.sim.errors.append(repr(exc))
 
 
 class SimServer:
