@@ -98,8 +98,7 @@ class KeyTree:
             if seg == ITEM:
                 if node.item is None:
                     node.item = KeyNode(path=node.path + ITEM)
-                if node.type is None:
-                    node.type = "object" if node.has_default is False and not node.listed else node.type
+                # a list or a map of values: ranged either way, so the type stays open (None)
                 node = node.item
             else:
                 if node.type not in ("object", None):
