@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
 
 from ..core.chartref import FAMILIES
 
@@ -18,6 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: `gaie-tui --help` must not pay for the upstream modules.
     from ..core.upstream.session import Upstream
     from ..core.upstream.versions_report import build_report
 
@@ -27,45 +27,12 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump(report.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
-        # Notes still reach a person watching a pipeline, without breaking the JSON.
-        for line in _status_lines(report):
+        # Notes still reach a person watching a pipeline, without breaking the JSON on stdout.
+        for line in report.status_lines():
             print(f"gaie-tui: {line}", file=sys.stderr)
         return 0
     print(render_text(report))
     return 0
-
-
-def _when(at: datetime) -> str:
-    at = at.astimezone(timezone.utc)
-    if at.hour == at.minute == at.second == 0:
-        return f"{at:%Y-%m-%d}"
-    return f"{at:%Y-%m-%d %H:%M} UTC"
-
-
-def _where(answer) -> str:
-    if answer.source == "bundled":
-        return f"bundled with gaie-tui (data of {_when(answer.fetched_at)})"
-    if answer.source == "cache":
-        return f"cache (fetched {_when(answer.fetched_at)})"
-    return f"{answer.source} ({_when(answer.fetched_at)})"
-
-
-def _status_lines(report) -> list[str]:
-    lines: list[str] = []
-    if report.offline:
-        # Said once, whatever the number of lookups that could not use the network.
-        answers = [report.endpoint_picker, *report.charts.values()]
-        parts = []
-        cached = [a.fetched_at for a in answers if a.source == "cache"]
-        if cached:
-            parts.append(f"the cache (fetched {_when(min(cached))})" if len(set(cached)) == 1 else
-                         f"the cache (fetched {_when(min(cached))} to {_when(max(cached))})")
-        if any(a.source == "bundled" for a in answers):
-            parts.append(f"the knowledge bundled with gaie-tui (data of {report.bundled_date})")
-        why = "--offline" if report.forced_offline else "no upstream could be reached"
-        lines.append(f"offline ({why}): versions come from {' and '.join(parts)}.")
-    lines.extend(report.notes)
-    return lines
 
 
 def render_text(report) -> str:
@@ -75,17 +42,17 @@ def render_text(report) -> str:
         f"  image           {report.image}",
         f"  newest release  {epp.newest or 'none found'}",
         f"  release tags    {', '.join(epp.versions) or '-'}",
-        f"  source          {_where(epp)}",
+        f"  source          {epp.describe_source()}",
         "",
         "Charts",
     ]
     width = max(len(n) for n in report.charts)
     for name, answer in report.charts.items():
+        pad = " " * width
         out.append(f"  {name:<{width}}  newest {answer.newest or '-'}  ({len(answer.versions)} releases)")
-        out.append(f"  {'':<{width}}  versions {', '.join(answer.versions) or '-'}")
-        out.append(f"  {'':<{width}}  source {_where(answer)}")
-    status = _status_lines(report)
-    if status:
+        out.append(f"  {pad}  versions {', '.join(answer.versions) or '-'}")
+        out.append(f"  {pad}  source {answer.describe_source()}")
+    if status := report.status_lines():
         out.append("")
         out.extend(f"Note: {line}" for line in status)
     return "\n".join(out)

@@ -34,6 +34,14 @@ class Answer:
     def from_network(self) -> bool:
         return self.source not in ("cache", "bundled")
 
+    def describe_source(self) -> str:
+        """Where and when, for people: the same words in the CLI and the wizard."""
+        if self.source == "bundled":
+            return f"bundled with gaie-tui (data of {when(self.fetched_at)})"
+        if self.source == "cache":
+            return f"cache (fetched {when(self.fetched_at)})"
+        return f"{self.source} ({when(self.fetched_at)})"
+
 
 @dataclass(frozen=True)
 class Bundled:
@@ -66,6 +74,24 @@ class VersionsReport:
     notes: list[str] = field(default_factory=list)
     bundled_date: str = ""
 
+    def status_lines(self) -> list[str]:
+        """What a person should be told besides the versions: offline (once, with the date of
+        the data shown) and the session's notes (rate limits, stale answers)."""
+        lines: list[str] = []
+        if self.offline:
+            answers = [self.endpoint_picker, *self.charts.values()]
+            parts = []
+            cached = sorted(a.fetched_at for a in answers if a.source == "cache")
+            if cached:
+                span = when(cached[0]) if cached[0] == cached[-1] else f"{when(cached[0])} to {when(cached[-1])}"
+                parts.append(f"the cache (fetched {span})")
+            if any(a.source == "bundled" for a in answers):
+                parts.append(f"the knowledge bundled with gaie-tui (data of {self.bundled_date})")
+            why = "--offline" if self.forced_offline else "no upstream could be reached"
+            lines.append(f"offline ({why}): versions come from {' and '.join(parts)}.")
+        lines.extend(self.notes)
+        return lines
+
     def to_json(self) -> dict[str, Any]:
         epp = self.endpoint_picker
         return {
@@ -76,6 +102,14 @@ class VersionsReport:
                               "fetched_at": iso(a.fetched_at), "cached": a.cached}
                        for name, a in self.charts.items()},
         }
+
+
+def when(at: datetime) -> str:
+    """A date for people: the day alone for bundled data, else minutes in UTC."""
+    at = at.astimezone(timezone.utc)
+    if at.hour == at.minute == at.second == 0:
+        return f"{at:%Y-%m-%d}"
+    return f"{at:%Y-%m-%d %H:%M} UTC"
 
 
 def _from_tags(t: oci.Tags) -> Answer:
