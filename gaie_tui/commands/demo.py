@@ -1,0 +1,78 @@
+"""`gaie-tui demo`: the wizard against a simulated cluster (scenario llm-d-ready by default).
+
+A temporary folder holds the kubeconfig, the records and the wizard's draft; it is removed on
+exit, and the user's own kubeconfig is never read or written.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--scenario", default="llm-d-ready", help="emulator scenario (default: llm-d-ready)")
+    p.add_argument("--record-dir", metavar="DIR", help="keep the records here instead of the temporary folder")
+
+
+@contextlib.contextmanager
+def _cluster(scenario: str):
+    """The emulator: sim.demo.simulated_cluster when present, else a SimServer directly."""
+    try:
+        from ..sim.demo import simulated_cluster  # type: ignore[attr-defined]
+    except ImportError:
+        simulated_cluster = None
+    if simulated_cluster is not None:
+        with simulated_cluster(scenario=scenario) as sim:
+            yield Path(sim.kubeconfig), sim.context, sim.url
+        return
+    from ..sim.server import SimServer
+    tmp = Path(tempfile.mkdtemp(prefix="gaie-demo-kube-"))
+    server = SimServer(scenario, tls=False)
+    try:
+        server.start()
+        server.wait_until_serving()
+        path = server.write_kubeconfig(tmp / "kubeconfig", namespace="llm-d")
+        yield path, "gaie-sim", server.url
+    finally:
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _local_charts() -> None:
+    """Demo without network: use the shared chart archives when this is a source checkout."""
+    if os.environ.get("GAIE_TUI_CHART_DIRS"):
+        return
+    here = Path(__file__).resolve().parents[2]
+    for cand in (here.parent / "shared" / "charts", here / "charts"):
+        if cand.is_dir():
+            os.environ["GAIE_TUI_CHART_DIRS"] = str(cand)
+            return
+
+
+def run(args) -> int:
+    from .wizard import prepare_terminal_env, run as run_wizard
+    prepare_terminal_env()
+    _local_charts()
+    work = Path(tempfile.mkdtemp(prefix="gaie-demo-"))
+    saved = {k: os.environ.get(k) for k in ("KUBECONFIG", "GAIE_TUI_STATE_DIR")}
+    try:
+        os.environ["GAIE_TUI_STATE_DIR"] = str(work / "state")   # drafts of the demo stay in the demo
+        with _cluster(getattr(args, "scenario", "llm-d-ready")) as (kubeconfig, context, url):
+            os.environ["KUBECONFIG"] = str(kubeconfig)
+            from ..ui.services import Services
+            services = Services(kubeconfig=str(kubeconfig), context=context, simulated=True,
+                                record_dir=getattr(args, "record_dir", None) or str(work / "gaie-records"))
+            banner = (f"SIMULATED CLUSTER at {url} (scenario {getattr(args, 'scenario', 'llm-d-ready')}): "
+                      "nothing here touches a real cluster; everything is removed on exit.")
+            args.values = getattr(args, "values", None)
+            return run_wizard(args, services=services, banner=banner)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,41 @@
+"""The wizard (no subcommand): `gaie-tui [--values FILE] [--chart REF] [--no-mouse]`.
+
+Textual is imported only here, so `gaie-tui --help` and the headless commands never load it.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+
+def prepare_terminal_env() -> None:
+    """Environment knobs Textual reads at import time: set them before importing it."""
+    if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+        os.environ.setdefault("ESCDELAY", "250")      # a split ESC over a slow link is not a lone ESC
+        os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+        os.environ.setdefault("TEXTUAL_FPS", "30")
+
+
+def run(args, *, services=None, banner: str | None = None) -> int:
+    prepare_terminal_env()
+    from ..core.errors import UserError
+    from ..ui.app import GaieApp, write_error_log
+    from ..ui.services import Services
+    from ..ui.state import WizardState
+
+    state = WizardState()
+    if getattr(args, "chart", None):
+        from ..core.chartref import parse_ref
+        ref = parse_ref(args.chart)          # a bad --chart is a usage error before the screen opens
+        state.chart_ref = str(ref)
+    values = getattr(args, "values", None)
+    if values and not os.path.isfile(values):
+        raise UserError(f"values file {values} does not exist", "give an existing file with --values")
+    app = GaieApp(services or Services(), state, values_path=values, simulated_banner=banner)
+    try:
+        rc = app.run(mouse=not getattr(args, "no_mouse", False))
+    except Exception as exc:  # never a traceback on the user's terminal
+        path = write_error_log(exc)
+        print(f"gaie-tui: unexpected error: {exc}\ndetails: {path}", file=sys.stderr)
+        return 1
+    return int(rc or app.return_code or 0)

@@ -1,0 +1,354 @@
+"""Setup: cluster, namespace, release, chart, provider, image, HF secret, zmq, selector."""
+from __future__ import annotations
+
+import os
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from ...core.generate import DEFAULT_SELECTOR, Answers
+from ..app import guarded
+from ..services import nearby_label_sets
+from .base import WizardScreen
+
+NONE = "__none__"
+
+
+class ClusterLoaded(Message):
+    def __init__(self, view=None, error: str | None = None) -> None:
+        super().__init__()
+        self.view, self.error = view, error
+
+
+class NamespaceLoaded(Message):
+    def __init__(self, namespace: str, secrets: list[str], pods: list, error: str | None = None) -> None:
+        super().__init__()
+        self.namespace, self.secrets, self.pods, self.error = namespace, secrets, pods, error
+
+
+class SetupScreen(WizardScreen):
+    STEP = "setup"
+    BINDINGS = [
+        Binding("ctrl+n", "next", "Next: values", id="setup.next"),
+        Binding("ctrl+r", "reload", "Reload cluster", id="setup.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pods: list = []
+        self._ns_source = ""
+
+    def compose_body(self) -> ComposeResult:
+        st = self.app.state
+        a = st.answers
+        fams = self.app.services.families()
+        ref_family, ref_version = self._initial_chart()
+        with VerticalScroll(id="setup-form"):
+            with Grid(id="form-grid"):
+                yield Label("Cluster")
+                yield Select([], prompt="(no kubeconfig: offline)", id="context", compact=True)
+                yield Label("")
+                yield Static("looking for a cluster…", id="cluster-status", markup=False)
+                yield Label("Namespace")
+                yield Input(a.namespace, id="namespace", compact=True)
+                yield Label("")
+                yield Static("", id="namespace-note", markup=False)
+                yield Label("Release")
+                yield Input(a.release, id="release", compact=True)
+                yield Label("")
+                yield Static("", id="release-problem", markup=False)
+                yield Label("Chart")
+                yield Select([(f, f) for f in fams], value=ref_family, allow_blank=False, id="family",
+                             compact=True)
+                yield Label("Version")
+                yield Select([(v, v) for v in reversed(fams[ref_family])], value=ref_version, allow_blank=False,
+                             id="version", compact=True)
+                yield Label("Provider")
+                yield Select([(p, p) for p in self.app.services.providers()], value=a.provider,
+                             allow_blank=False, id="provider", compact=True)
+                yield Label("EPP image")
+                yield Input(a.image or "", placeholder="", id="image", compact=True)
+                yield Label("HF secret")
+                yield Select([("none", NONE)], value=NONE, allow_blank=False, id="hf-secret", compact=True)
+                yield Label("Ports")
+                yield Checkbox("zmq 5557 for KV-cache events", a.zmq, id="zmq", compact=True)
+                yield Label("Monitoring")
+                yield Checkbox("Prometheus ServiceMonitor", a.monitoring, id="monitoring", compact=True)
+                yield Label("Selector")
+                yield Input(",".join(f"{k}={v}" for k, v in a.selector.items()), id="selector", compact=True)
+                yield Label("")
+                yield Static("", id="matches", markup=False)
+            yield Button("Next: values  (ctrl+n)", id="next", variant="primary", compact=True)
+
+    def _initial_chart(self) -> tuple[str, str]:
+        fams = self.app.services.families()
+        ref = self.app.state.chart_ref
+        if ref and "@" in ref:
+            fam, _, ver = ref.partition("@")
+            if fam in fams and ver in fams[fam]:
+                return fam, ver
+        fam = "inferencepool"
+        return fam, fams[fam][-1]
+
+    def on_mount(self) -> None:
+        self.update_subtitle()
+        self._update_image_placeholder()
+        self._check_release(self.query_one("#release", Input).value)
+        self.query_one("#namespace", Input).focus()
+        st = self.app.state
+        if st.offline or self.app.services.offline:
+            self._go_offline("offline mode (no cluster)")
+        else:
+            self.load_cluster()
+
+    # ---- cluster ----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="cluster", exit_on_error=False)
+    def load_cluster(self, context: str | None = None) -> None:
+        svc = self.app.services
+        try:
+            names, current = svc.contexts()
+            if not names:
+                self.post_message(ClusterLoaded(error="no kubeconfig context found"))
+                return
+            view = svc.connect(context or svc.context or current)
+            view.namespaces = view.namespaces
+            self.post_message(ClusterLoaded(view=(view, names)))
+        except Exception as exc:  # unreachable, 401, 403 …: offline, said once
+            self.post_message(ClusterLoaded(error=f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+                                            if str(exc) else type(exc).__name__))
+
+    def on_cluster_loaded(self, msg: ClusterLoaded) -> None:
+        st = self.app.state
+        if msg.error:
+            self._go_offline(msg.error)
+            return
+        view, names = msg.view
+        st.offline = False
+        st.context = view.context
+        sel = self.query_one("#context", Select)
+        with sel.prevent(Select.Changed):
+            sel.set_options([(n, n) for n in names])
+            sel.value = view.context
+        self.query_one("#cluster-status", Static).update(f"connected to {view.server} ({len(view.namespaces)} namespaces)")
+        ns_input = self.query_one("#namespace", Input)
+        env_ns = os.environ.get("LLMDBENCH_VLLM_COMMON_NAMESPACE")
+        if env_ns:
+            ns, src = env_ns, "from LLMDBENCH_VLLM_COMMON_NAMESPACE"
+        elif view.default_namespace and view.default_namespace != "default":
+            ns, src = view.default_namespace, f"the namespace of context {view.context}"
+        else:
+            ns, src = ns_input.value, "type the namespace"
+        self._namespaces = view.namespaces
+        self._ns_source = src
+        if ns != ns_input.value:
+            ns_input.value = ns
+        self._note_namespace(ns)
+        self.update_subtitle()
+        self.load_namespace(ns)
+
+    def _go_offline(self, why: str) -> None:
+        st = self.app.state
+        st.offline = True
+        self.query_one("#cluster-status", Static).update(f"offline: {why}")
+        if not st.said_offline:
+            st.said_offline = True
+            self.app.notify("No cluster reachable: values and review work; deploy is unavailable.",
+                            title="Offline", severity="warning", markup=False)
+        self._note_namespace(self.query_one("#namespace", Input).value)
+        self.update_subtitle()
+
+    @work(thread=True, exclusive=True, group="namespace", exit_on_error=False)
+    def load_namespace(self, ns: str) -> None:
+        svc = self.app.services
+        try:
+            secrets = svc.secret_names(ns)
+            pods = svc.pods(ns)
+            self.post_message(NamespaceLoaded(ns, secrets, pods))
+        except Exception as exc:
+            self.post_message(NamespaceLoaded(ns, [], [], error=str(exc).splitlines()[0][:160] if str(exc) else
+                                              type(exc).__name__))
+
+    def on_namespace_loaded(self, msg: NamespaceLoaded) -> None:
+        if msg.namespace != self.query_one("#namespace", Input).value:
+            return
+        self._pods = msg.pods
+        hf = self.query_one("#hf-secret", Select)
+        cands = [s for s in msg.secrets if "hf" in s.lower() or "hugging" in s.lower()]
+        others = [s for s in msg.secrets if s not in cands and not s.startswith("sh.helm.release")]
+        opts = [("none", NONE)] + [(f"{s}  (found)", s) for s in cands] + [(s, s) for s in others]
+        current = self.app.state.answers.hf_secret
+        with hf.prevent(Select.Changed):
+            hf.set_options(opts)
+            if current in msg.secrets:
+                hf.value = current
+            elif cands:
+                hf.value = cands[0]  # proposed; shown as found; the user confirms with Next
+            else:
+                hf.value = NONE
+        self._update_matches()
+
+    def _note_namespace(self, ns: str) -> None:
+        st = self.app.state
+        note = self.query_one("#namespace-note", Static)
+        if problem := _ns_problem(ns):
+            note.update(f"✗ {problem}")
+            return
+        if st.offline:
+            note.update("offline: not checked against a cluster")
+        elif ns in getattr(self, "_namespaces", []):
+            note.update(f"exists · {self._ns_source}" if self._ns_source else "exists")
+        else:
+            note.update("does not exist yet: deploy will ask to create it")
+
+    def _update_matches(self) -> None:
+        out = self.query_one("#matches", Static)
+        if self.app.state.offline:
+            out.update("offline: pods not checked")
+            return
+        try:
+            sel = _parse_selector(self.query_one("#selector", Input).value)
+        except ValueError as exc:
+            out.update(f"✗ {exc}")
+            return
+        matching = [p for p in self._pods if all(p.labels.get(k) == v for k, v in sel.items())]
+        if matching:
+            ready = sum(1 for p in matching if p.ready)
+            names = ", ".join(p.name for p in matching[:3]) + (" …" if len(matching) > 3 else "")
+            out.update(f"matches {len(matching)} pod(s), {ready} Ready: {names}")
+        else:
+            near = nearby_label_sets(self._pods, sel)
+            text = "✗ matches no pod in this namespace"
+            if near:
+                text += "; nearby pods have: " + " | ".join(
+                    ",".join(f"{k}={v}" for k, v in labels.items()) for labels in near[:2])
+            out.update(text)
+
+    # ---- as-you-type ------------------------------------------------------------------------
+    @on(Input.Changed, "#release")
+    def _release_changed(self, event: Input.Changed) -> None:
+        self._check_release(event.value)
+
+    def _check_release(self, value: str) -> None:
+        from ...core.names import release_problem
+        problem = release_problem(value)
+        self.query_one("#release-problem", Static).update(f"✗ {problem}" if problem else "✓ valid release name")
+        self.query_one("#release", Input).set_class(bool(problem), "invalid")
+
+    @on(Input.Changed, "#namespace")
+    def _namespace_changed(self, event: Input.Changed) -> None:
+        self._note_namespace(event.value)
+        self.query_one("#namespace", Input).set_class(bool(_ns_problem(event.value)), "invalid")
+        if not self.app.state.offline and not _ns_problem(event.value):
+            self._pods = []
+            self.load_namespace(event.value)
+
+    @on(Input.Changed, "#selector")
+    def _selector_changed(self, event: Input.Changed) -> None:
+        self._update_matches()
+
+    @on(Select.Changed, "#family")
+    def _family_changed(self, event: Select.Changed) -> None:
+        fams = self.app.services.families()
+        ver = self.query_one("#version", Select)
+        versions = fams[str(event.value)]
+        ver.set_options([(v, v) for v in reversed(versions)])
+        ver.value = versions[-1]
+        self._update_image_placeholder()
+
+    @on(Select.Changed, "#version")
+    def _version_changed(self, event: Select.Changed) -> None:
+        self._update_image_placeholder()
+
+    @on(Select.Changed, "#context")
+    def _context_changed(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL and event.value != self.app.state.context:
+            self.query_one("#cluster-status", Static).update(f"connecting to {event.value}…")
+            self.load_cluster(str(event.value))
+
+    def _update_image_placeholder(self) -> None:
+        fam = self.query_one("#family", Select).value
+        ver = self.query_one("#version", Select).value
+        try:
+            img = self.app.services.default_image(str(fam), str(ver))
+        except Exception:
+            img = ""
+        self.query_one("#image", Input).placeholder = f"default: {img}" if img else "REGISTRY/REPO:TAG"
+
+    # ---- next -------------------------------------------------------------------------------
+    def collect(self) -> Answers:
+        """The answers as the form holds them (raises ValueError with a plain message)."""
+        from ...core.names import release_problem
+        q = self.query_one
+        release = q("#release", Input).value.strip()
+        if problem := release_problem(release):
+            raise ValueError(f"release name: {problem}")
+        ns = q("#namespace", Input).value.strip()
+        if problem := _ns_problem(ns):
+            raise ValueError(f"namespace: {problem}")
+        selector = _parse_selector(q("#selector", Input).value)
+        hf = q("#hf-secret", Select).value
+        image = q("#image", Input).value.strip() or None
+        return Answers(release=release, namespace=ns, provider=str(q("#provider", Select).value), image=image,
+                       hf_secret=None if hf in (NONE, Select.NULL) else str(hf), zmq=q("#zmq", Checkbox).value,
+                       monitoring=q("#monitoring", Checkbox).value, selector=selector)
+
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self) -> None:
+        self.action_next()
+
+    @guarded
+    def action_next(self) -> None:
+        from ...core.errors import UserError
+        try:
+            answers = self.collect()
+        except ValueError as exc:
+            self.app.notify(str(exc), severity="error", markup=False)
+            return
+        st = self.app.state
+        ref = f"{self.query_one('#family', Select).value}@{self.query_one('#version', Select).value}"
+        try:
+            chart = self.app.services.chart(ref)
+            generated = self.app.services.generate(chart, answers)
+        except UserError as exc:
+            self.app.notify(f"{exc}", severity="error", markup=False)
+            return
+        regenerate = (st.values_text is None or st.values_text == st.generated_text
+                      or st.chart_ref != ref or answers != st.answers)
+        st.answers, st.chart_ref = answers, ref
+        st.step(f"setup: {ref}, release {answers.release} in {answers.namespace}, provider {answers.provider}")
+        if regenerate:
+            st.values_text = generated.text
+            st.generated_text = generated.text
+            for note in generated.notes:
+                self.app.notify(note, title="Note", markup=False, timeout=8)
+        self.app.goto("values", fresh=regenerate)
+
+    def action_reload(self) -> None:
+        if not self.app.services.offline:
+            self.app.state.said_offline = False
+            self.load_cluster()
+
+    def palette_commands(self):
+        return [("Setup: next (generate values)", "ctrl+n", self.action_next),
+                ("Setup: reload cluster", "ctrl+r", self.action_reload)]
+
+
+def _ns_problem(ns: str) -> str | None:
+    from ...core.names import namespace_problem
+    return namespace_problem(ns)
+
+
+def _parse_selector(text: str) -> dict[str, str]:
+    from ...core.errors import UserError
+    from ...core.names import parse_selector
+    items = [t.strip() for t in text.replace(";", ",").split(",") if t.strip()]
+    if not items:
+        return dict(DEFAULT_SELECTOR)
+    try:
+        return parse_selector(items)
+    except UserError as exc:
+        raise ValueError(str(exc)) from None

@@ -1,0 +1,87 @@
+"""Modal screens: confirm (optionally with a typed word), help, the `:` command line, a message."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class Confirm(ModalScreen[bool]):
+    """Yes/No; with `typed`, Yes is only possible after typing that exact word."""
+
+    BINDINGS = [Binding("escape", "no", "Cancel", id="confirm.cancel")]
+
+    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No", typed: str | None = None,
+                 danger: bool = False) -> None:
+        super().__init__()
+        self.question, self.yes, self.no, self.typed, self.danger = question, yes, no, typed, danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="danger" if self.danger else ""):
+            yield Static(self.question, id="question", markup=False)
+            if self.typed:
+                yield Label(f"Type {self.typed} to confirm:")
+                yield Input(placeholder=self.typed, id="typed")
+            with Horizontal(id="buttons"):
+                yield Button(self.yes, id="yes", variant="error" if self.danger else "primary",
+                             disabled=bool(self.typed))
+                yield Button(self.no, id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#typed" if self.typed else "#no").focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#yes", Button).disabled = event.value != self.typed
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value == self.typed:
+            self.dismiss(True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close", id="help.close")]
+
+    def __init__(self, rows: list[tuple[str, str, str, str]]) -> None:
+        super().__init__()
+        self.rows = rows  # (scope, keys, description, id)
+
+    def compose(self) -> ComposeResult:
+        lines = ["Keys (remap any id in keymap.toml in the config folder)", ""]
+        scope = None
+        for sc, keys, desc, bid in self.rows:
+            if sc != scope:
+                lines.append(f"[{sc}]" if False else f"── {sc}")
+                scope = sc
+            lines.append(f"  {keys:<16} {desc:<28} {bid}")
+        lines += ["", "In the editor, esc leaves the editor first; esc again goes back."]
+        with Vertical(id="dialog", classes="wide"):
+            with VerticalScroll(id="help-body"):
+                yield Static("\n".join(lines), markup=False)
+            yield Static("esc/q close", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class CommandLine(ModalScreen[str | None]):
+    """`:` command line at the bottom; returns the text or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cmdline.cancel")]
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="values · review · verify · record · setup · deploy · help · w FILE · q",
+                    id="cmdline")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
