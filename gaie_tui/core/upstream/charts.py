@@ -243,9 +243,9 @@ def _pull(address: str, version: str, folder: Path, session: Upstream) -> ChartA
             raise UserError(f"{target.address} answered {name} {real_version} when asked for {version}",
                             "the registry or mirror serves the wrong artifact under that tag")
         session.http.reached.add(target.base_url)
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+        # Replace, never delete first: a parallel run reading the folder sees either the old
+        # pair or a digest mismatch (and pulls again), never a missing file.
+        folder.mkdir(parents=True, exist_ok=True)
         final = folder / pulled[0].name
         os.replace(pulled[0], final)
         when = session.clock()
