@@ -31,7 +31,13 @@ def test_endpoint_defaults_are_the_public_hosts():
     e = Endpoints.from_env({})
     assert e.github_api == "https://api.github.com"
     assert e.github_raw == "https://raw.githubusercontent.com"
-    assert e.registry_base("ghcr.io") == "https://ghcr.io"
+    assert e.registry_location("ghcr.io", "llm-d/x") == ("https://ghcr.io", "llm-d/x")
+
+
+def test_mirror_prefix_goes_in_front_of_the_repository():
+    e = Endpoints.from_env({"GAIE_TUI_REGISTRY_MIRRORS": "ghcr.io=https://harbor.corp/ghcr-proxy/,registry.k8s.io=http://10.1.2.3:5000"})
+    assert e.registry_location("ghcr.io", "llm-d/x") == ("https://harbor.corp", "ghcr-proxy/llm-d/x")
+    assert e.registry_location("registry.k8s.io", "a/b") == ("http://10.1.2.3:5000", "a/b")
 
 
 def test_ca_bundle_comes_from_the_usual_variables():

@@ -88,3 +88,11 @@ def test_expired_entry_is_used_when_the_registry_is_down(reg_env, make_session, 
     assert stale.cached and stale.newest == "v0.10.0"
     with pytest.raises(NetworkError):
         oci.tags(make_session(), IMAGE, stale_ok=False)
+
+
+def test_mirror_with_a_path_prefix(registry, make_session, monkeypatch):
+    monkeypatch.setenv("GAIE_TUI_REGISTRY_MIRRORS", f"ghcr.io={registry.url}/ghcr-proxy")
+    registry.add_image_tags("ghcr-proxy/llm-d/llm-d-router-endpoint-picker", ["v0.9.0", "v0.10.0"])
+    found = oci.fetch_tags(make_session(), IMAGE)
+    assert found.releases == ["v0.10.0", "v0.9.0"]
+    assert found.source == f"{registry.url}/v2/ghcr-proxy/llm-d/llm-d-router-endpoint-picker/tags/list"

@@ -78,10 +78,19 @@ class Endpoints:
             mirrors=parse_mirrors(env.get("GAIE_TUI_REGISTRY_MIRRORS", "")),
         )
 
-    def registry_base(self, host: str) -> str:
-        """Base URL for a registry host: its mirror if one is configured, else https://host."""
+    def registry_location(self, host: str, path: str) -> tuple[str, str]:
+        """(scheme://host[:port], repository path) to ask for `host/path`, mirror applied.
+
+        The OCI API always lives at /v2/ of the mirror's host; a mirror's path prefix
+        (harbor.corp/k8s) becomes the front of the repository name, as helm treats it too.
+        """
         mirror = self.mirrors.get(host.lower())
-        return mirror.base.rstrip("/") if mirror else f"https://{host}"
+        if mirror is None:
+            return f"https://{host.lower()}", path
+        scheme, _, rest = mirror.base.partition("://")
+        mirror_host, _, prefix = rest.partition("/")
+        prefix = prefix.strip("/")
+        return f"{scheme}://{mirror_host}", f"{prefix}/{path}" if prefix else path
 
 
 def parse_mirrors(text: str) -> dict[str, Mirror]:

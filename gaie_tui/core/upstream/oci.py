@@ -80,8 +80,9 @@ def _token(session: Upstream, challenge: dict[str, str], repo: Repository) -> st
 def fetch_tags(session: Upstream, ref: str) -> Tags:
     """All tags of a repository from the network (no cache); releases newest first."""
     repo = Repository.parse(ref)
-    base = session.endpoints.registry_base(repo.host)
-    first = f"{base}/v2/{repo.path}/tags/list?n={PAGE_SIZE}"
+    base, path = session.endpoints.registry_location(repo.host, repo.path)
+    asked = Repository(repo.host, path)  # the token scope names the repository as the mirror knows it
+    first = f"{base}/v2/{path}/tags/list?n={PAGE_SIZE}"
     url: str | None = first
     headers: dict[str, str] = {"Accept": "application/json"}
     tags: list[str] = []
@@ -93,7 +94,7 @@ def fetch_tags(session: Upstream, ref: str) -> Tags:
             challenge = parse_challenge(response.headers.get("www-authenticate", ""))
             if challenge is None:
                 raise HTTPStatusError(f"{repo.host} wants a login to list {repo.path}", url, 401)
-            headers["Authorization"] = f"Bearer {_token(session, challenge, repo)}"
+            headers["Authorization"] = f"Bearer {_token(session, challenge, asked)}"
             response = session.http.request("GET", url, headers=headers)
         if response.status_code == 404:
             raise HTTPStatusError(f"{repo} does not exist on {base}", url, 404)
@@ -139,7 +140,8 @@ def _from_cache(repo: str, value: dict, fetched_at: datetime) -> Tags:
 
 
 def _cache_key(session: Upstream, repo: Repository) -> str:
-    return f"{session.endpoints.registry_base(repo.host)}/v2/{repo.path}"
+    base, path = session.endpoints.registry_location(repo.host, repo.path)
+    return f"{base}/v2/{path}"
 
 
 def cached_tags(session: Upstream, ref: str) -> Tags | None:
