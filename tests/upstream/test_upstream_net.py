@@ -155,3 +155,10 @@ def test_first_failed_connection_makes_the_session_offline(dead_url, github, mon
     session.endpoints = Endpoints.from_env()
     assert github_releases(session).newest == "v0.10.0"
     assert not session.offline
+
+
+def test_missing_ca_bundle_is_a_clear_user_error(github, monkeypatch, make_session, tmp_path):
+    monkeypatch.setenv("GAIE_TUI_GITHUB_API", github.url)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "nope.pem"))
+    with pytest.raises(UserError, match="REQUESTS_CA_BUNDLE names .*nope.pem, which is not a readable PEM CA bundle"):
+        github_releases(make_session())

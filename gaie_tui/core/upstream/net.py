@@ -116,13 +116,27 @@ def parse_mirrors(text: str) -> dict[str, Mirror]:
     return mirrors
 
 
+CA_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
 def ca_bundle(env: dict[str, str] | None = None) -> str | None:
     """A custom CA bundle file, if the environment names one (SSL_CERT_FILE wins, as in httpx)."""
     env = os.environ if env is None else env
-    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+    for name in CA_VARIABLES:
         if env.get(name):
             return env[name]
     return None
+
+
+def _ssl_context(bundle: str) -> ssl.SSLContext:
+    try:
+        return ssl.create_default_context(cafile=bundle)
+    except (OSError, ssl.SSLError) as exc:
+        from ..errors import UserError
+
+        names = "/".join(n for n in CA_VARIABLES if os.environ.get(n) == bundle) or "the CA bundle"
+        raise UserError(f"{names} names {bundle}, which is not a readable PEM CA bundle ({exc})",
+                        "point it at your organisation's CA certificates, or unset it") from exc
 
 
 def make_client(timeout: float = 10.0, connect_timeout: float = 5.0) -> "httpx.Client":
@@ -132,7 +146,7 @@ def make_client(timeout: float = 10.0, connect_timeout: float = 5.0) -> "httpx.C
 
     verify: ssl.SSLContext | bool = True
     if bundle := ca_bundle():
-        verify = ssl.create_default_context(cafile=bundle)
+        verify = _ssl_context(bundle)
     return httpx.Client(
         timeout=httpx.Timeout(timeout, connect=connect_timeout),
         follow_redirects=True,
