@@ -1,0 +1,140 @@
+"""`gaie-tui deploy`: preflight, helm upgrade --install, verify, record.
+
+Exit codes: 0 deployed and verified; 1 a preflight check, helm or a verification check failed;
+2 could not run (bad arguments, no approval, no helm, cluster configuration); 130 interrupted.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from ..core.errors import UserError
+from .common import add_chart_argument, chart_ref, knowledge_store, use_color
+
+
+def add_cluster_arguments(p) -> None:
+    p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    p.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current one)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+
+
+def add_plan_arguments(p) -> None:
+    p.add_argument("-f", "--values", metavar="FILE", required=True, help="the values file to deploy")
+    p.add_argument("--release", required=True, help="helm release name")
+    p.add_argument("--namespace", required=True, help="namespace of the release")
+    add_chart_argument(p)
+    p.add_argument("--create-namespace", action="store_true", help="let helm create the namespace if missing")
+    p.add_argument("--timeout", default="5m0s", metavar="DURATION",
+                   help="how long helm waits for readiness (helm duration, default 5m0s)")
+    add_cluster_arguments(p)
+
+
+def add_arguments(p) -> None:
+    add_plan_arguments(p)
+    p.add_argument("--yes", action="store_true", help="approve the plan without asking (required without a terminal)")
+    p.add_argument("--record-dir", metavar="DIR", default="gaie-records",
+                   help="parent folder of the records (default: ./gaie-records)")
+    p.add_argument("--verify-wait", type=float, default=120.0, metavar="SECONDS",
+                   help="how long verification may wait for checks to settle (default 120)")
+
+
+def read_values(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"values file {path} does not exist", "give an existing file with -f "
+                        "(gaie-tui generate -o values.yaml writes one)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read values file {path}: {exc}", "check the file") from None
+
+
+def build_plan(args):
+    """(plan, chart) from the command-line arguments."""
+    import re
+
+    from ..core.deploy import make_plan
+    from ..core.generate import chart_from_header
+    text = read_values(args.values)
+    chart = knowledge_store().get(chart_ref(args.chart, chart_from_header(text)))
+    if not re.fullmatch(r"\d+(\.\d+)?(ms|s|m|h)(\d+(\.\d+)?(ms|s|m|h))*", args.timeout or ""):
+        raise UserError(f"--timeout {args.timeout!r} is not a duration", "e.g. --timeout 5m0s or 300s")
+    plan = make_plan(chart, text, release=args.release, namespace=args.namespace, kubeconfig=args.kubeconfig,
+                     context=args.context, create_namespace=args.create_namespace, wait_timeout=args.timeout)
+    return plan, chart
+
+
+def describe_plan(plan) -> str:
+    from ..core.helm import redact_argv
+    lines = [f"Plan: deploy {plan.chart_name} {plan.chart_version} as release {plan.release} in namespace "
+             f"{plan.namespace}" + (" (namespace created if missing)" if plan.create_namespace else ""),
+             f"  chart:   {plan.helm_chart}" + ("" if plan.archive else f" --version {plan.chart_version}"),
+             f"  context: {plan.context or '(current context)'}" + (f" in {plan.kubeconfig}" if plan.kubeconfig else ""),
+             "  command: " + " ".join(redact_argv(plan.helm_argv("VALUES")))]
+    return "\n".join(lines)
+
+
+def approve(plan, args) -> bool:
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UserError("approval is required and there is no terminal to ask on",
+                        "review the plan (gaie-tui preflight …) and rerun with --yes")
+    print(describe_plan(plan), file=sys.stderr)
+    try:
+        answer = input(f"Deploy release {plan.release} to namespace {plan.namespace}? Type 'yes' to approve: ")
+    except EOFError:
+        return False
+    return answer.strip().lower() == "yes"
+
+
+def run(args) -> int:
+    from ..core.checks import table
+    from ..core.deploy import DeployEngine, Event
+    plan, chart = build_plan(args)
+    if not approve(plan, args):
+        print("not approved: nothing was changed", file=sys.stderr)
+        return 2
+    text = args.format == "text"
+    color = use_color()
+
+    def on_event(ev: Event) -> None:
+        if not text:
+            return
+        if ev.kind == "step":
+            print(f"[{ev.phase}] {ev.message}" + (f" ({ev.status})" if ev.status else ""), flush=True)
+        elif ev.kind == "line" and ev.line is not None:
+            print(f"  {ev.line.stamp()} {ev.line.text}", flush=True)
+
+    engine = DeployEngine(plan, chart=chart, record_parent=args.record_dir, verify_wait=args.verify_wait,
+                          on_event=on_event)
+
+    def on_signal(signum, frame) -> None:  # noqa: ARG001
+        engine.cancel("interrupted")
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        outcome = engine.run()
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+    if text:
+        print()
+        print("Preflight:")
+        print(table(outcome.preflight, color=color))
+        if outcome.observed:
+            print("\nWhile helm waited:")
+            print(table(outcome.observed, color=color))
+        if outcome.verification:
+            print("\nVerification:")
+            print(table(outcome.verification, color=color))
+        if outcome.explanation:
+            print(f"\n{outcome.explanation.message}\n  → {outcome.explanation.hint}")
+        print(f"\nOutcome: {outcome.status}. Record: {outcome.record_dir}")
+    else:
+        json.dump(outcome.to_dict(), sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    sys.stdout.flush()
+    return outcome.exit_code
