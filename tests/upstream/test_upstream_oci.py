@@ -96,3 +96,18 @@ def test_mirror_with_a_path_prefix(registry, make_session, monkeypatch):
     found = oci.fetch_tags(make_session(), IMAGE)
     assert found.releases == ["v0.10.0", "v0.9.0"]
     assert found.source == f"{registry.url}/v2/ghcr-proxy/llm-d/llm-d-router-endpoint-picker/tags/list"
+
+
+def test_redirect_to_a_regional_backend_that_wants_its_own_token(registry, make_session, monkeypatch):
+    from upstream_fakes import Redirector
+
+    front = Redirector(registry).start()
+    try:
+        monkeypatch.setenv("GAIE_TUI_REGISTRY_MIRRORS", f"registry.k8s.io={front.url}")
+        found = oci.fetch_tags(make_session(), "registry.k8s.io/gateway-api-inference-extension/charts/inferencepool")
+        assert found.newest == "v1.5.0" and len(found.releases) == 10
+        assert found.source == f"{front.url}/v2/gateway-api-inference-extension/charts/inferencepool/tags/list"
+        listed = [s for s in registry.seen if "/tags/list" in s.path]
+        assert all(s.headers.get("authorization") for s in listed[1:])
+    finally:
+        front.stop()

@@ -329,6 +329,18 @@ class FakeRegistry(App):
         return _json(404, {})
 
 
+class Redirector(App):
+    """A registry front that sends every request to another server, like registry.k8s.io sends
+    clients to a regional backend."""
+
+    def __init__(self, target: App, status: int = 307) -> None:
+        super().__init__()
+        self.target, self.status = target, status
+
+    def answer(self, method, path, headers):
+        return self.status, {"Location": self.target.url + path}, b""
+
+
 # ---------------------------------------------------------------- forward proxy
 
 class RecordingProxy(App):

@@ -95,6 +95,9 @@ def fetch_tags(session: Upstream, ref: str) -> Tags:
             if challenge is None:
                 raise HTTPStatusError(f"{repo.host} wants a login to list {repo.path}", url, 401)
             headers["Authorization"] = f"Bearer {_token(session, challenge, asked)}"
+            # Ask where the challenge came from: registry.k8s.io redirects to a regional
+            # backend, and the token belongs to that backend (a redirect drops Authorization).
+            url = str(response.url)
             response = session.http.request("GET", url, headers=headers)
         if response.status_code == 404:
             raise HTTPStatusError(f"{repo} does not exist on {base}", url, 404)
