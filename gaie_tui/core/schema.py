@@ -139,7 +139,8 @@ class KeyTree:
         node.read = node.read or inherited
         whole = node.read and node.open
         for c in node.children.values():
-            self._propagate_read(c, whole or (inherited and node.open))
+            # everything below a map the chart dumps whole is read, however deep
+            self._propagate_read(c, whole or inherited)
         if node.item is not None:
             self._propagate_read(node.item, whole or node.read)
 
