@@ -303,7 +303,13 @@ def walk_schema(ctx: Ctx, node: KeyNode, value, keys: tuple) -> None:
 def check_type(ctx: Ctx, node: KeyNode, v, keys) -> bool:
     """True when the value's shape fits (so the walk may descend)."""
     t = node.type
-    if v is None or t is None:
+    if v is None:
+        return True
+    if t is None:
+        if node.item is not None and not isinstance(v, (dict, list)):
+            ctx.emit("wrong-type", ERROR, keys, f"`{format_path(keys)}` must be a list on {_cv(ctx)}; a {_kind(v)} "
+                     "here fails to render (helm: range can't iterate over it)", _example_hint(node))
+            return False
         return True
     name = format_path(keys)
     if t == "object":
@@ -500,6 +506,13 @@ def check_required(ctx: Ctx) -> None:
             if value in (None, {}, [], ""):
                 if ctx.is_claimed(child_keys):
                     continue
+                # name the deepest key the chart insists on (matchLabels, not modelServers)
+                node_ = child
+                while node_ is not None and len(node_.required) == 1:
+                    nxt = next(iter(node_.required))
+                    child_keys = child_keys + (nxt,)
+                    node_ = node_.children.get(nxt)
+                dotted = ".".join(child_keys)
                 ctx.emit("missing-required", ERROR, child_keys,
                          f"`{dotted}` is required by {_cv(ctx)} and is not set (helm fails: "
                          f"{dotted} is required)",

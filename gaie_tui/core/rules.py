@@ -213,8 +213,6 @@ def rule_token_anywhere(ctx: Ctx) -> None:
 
 
 def rule_ext_proc_port(ctx: Ctx) -> None:
-    if not _is_ip(ctx):
-        return
     keys = _split(ctx.lay.epp) + ("extProcPort",)
     v = get_user(ctx, keys)
     if v is None or v == EXT_PROC_PORT or str(v) == str(EXT_PROC_PORT):
@@ -418,7 +416,15 @@ def rule_objectives(ctx: Ctx) -> None:
             ctx.claim(("inferenceObjectives",))
 
 
-RULES = (rule_chart_notes, rule_deprecated_top_level, rule_flags, rule_env, rule_token_anywhere,
+def rule_istio_legacy(ctx: Ctx) -> None:
+    """inferencepool v1.2.0–v1.3.1 still read a legacy top-level `istio`, but only as a fallback behind
+    `provider.istio`, which always has defaults: the legacy block never takes effect."""
+    if ctx.lay.istio == "provider.istio" and "istio" in ctx.values:
+        ctx.claim(("istio",))
+        explain_istio(ctx, None, ("istio",), ctx.values["istio"])
+
+
+RULES = (rule_chart_notes, rule_deprecated_top_level, rule_istio_legacy, rule_flags, rule_env, rule_token_anywhere,
          rule_ext_proc_port, rule_provider, rule_provider_profile, rule_zmq, rule_monitoring, rule_image,
          rule_model_server_type, rule_traffic_policy, rule_objectives)
 
