@@ -37,7 +37,7 @@ def ensure_venv() -> None:
     if stamp.exists() and stamp.read_text() == want:
         return
     print("installing gaie-tui and its test dependencies into .venv ...", file=sys.stderr)
-    sh([str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+    sh([str(BIN / "python"), "-m", "pip", "install", "-qq", "--disable-pip-version-check",
         "-e", f"{ROOT}[test]"])
     stamp.write_text(want)
 
