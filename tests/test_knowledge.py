@@ -168,3 +168,14 @@ def test_bundled_data_has_no_chart_prose():
     for path in bundled_dir().glob("*.json"):
         assert json.loads(path.read_text())["comments"] == {}
     assert load_bundled("inferencepool", "v1.4.0") is not None
+
+
+@pytest.mark.parametrize("name", ["inferencepool-v1.4.0", "llm-d-router-gateway-v0.10.0"])
+def test_chart_folder_gives_the_same_knowledge_as_its_archive(shared_dir, tmp_path, name):
+    archive = shared_dir / "charts" / f"{name}.tgz"
+    with tarfile.open(archive) as tf:
+        tf.extractall(tmp_path, filter="data")
+    folder = next(p for p in tmp_path.iterdir() if (p / "Chart.yaml").exists())
+    assert load_chart(folder).to_json() == load_chart(archive).to_json()
+    chart = KnowledgeStore().get(parse_ref(str(folder)))
+    assert chart.archive == folder
