@@ -1,0 +1,126 @@
+"""Each emulator fault scenario yields the right failing check with a useful remedy."""
+from __future__ import annotations
+
+import json
+
+from gaie_tui.core import helm as helm_mod
+from gaie_tui.core.deploy import rollback, uninstall
+from gaie_tui.sim.demo import simulated_cluster
+from gaie_tui.sim.scenarios import PENDING_RELEASE
+from tests.engine.enginehelp import FAIL, READY_DELAY, WARN, by_id, chart_for, deploy, values_for, writes
+
+REF = "inferencepool@v1.5.0"
+
+
+def test_empty_cluster_stops_at_preflight_without_touching_the_cluster(tmp_path):
+    chart = chart_for(REF)
+    with simulated_cluster("empty-cluster", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values_for(chart), tmp_path)
+        assert writes(sc.server) == []
+    assert out.status == "preflight-failed" and out.exit_code == 1 and out.helm is None
+    checks = by_id(out.preflight)
+    assert checks["crd-inferencepool"].status == FAIL
+    assert "inference.networking.k8s.io/v1" in checks["crd-inferencepool"].evidence
+    assert "CRDs" in checks["crd-inferencepool"].remedy
+    assert checks["crd-destinationrule"].status == FAIL and "Istio" in checks["crd-destinationrule"].remedy
+    assert checks["namespace"].status == FAIL and "--create-namespace" in checks["namespace"].remedy
+    data = json.loads((out.record_dir / "record.json").read_text())
+    assert data["status"] == "preflight-failed"
+    assert "nothing was changed" in (out.record_dir / "record.md").read_text()
+
+
+def test_namespace_created_only_when_agreed(tmp_path):
+    chart = chart_for(REF)
+    with simulated_cluster("empty-cluster", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values_for(chart, provider="none"), tmp_path, create_namespace=True)
+    checks = by_id(out.preflight)
+    assert checks["namespace"].status != FAIL and "agreed" in checks["namespace"].evidence
+    assert checks["crd-inferencepool"].status == FAIL  # still stopped: no CRD
+    assert out.status == "preflight-failed"
+
+
+def test_label_drift_suggests_the_right_label(tmp_path):
+    chart = chart_for(REF)
+    with simulated_cluster("label-drift", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values_for(chart), tmp_path)
+        assert writes(sc.server) == []
+    c = by_id(out.preflight)["model-servers"]
+    assert c.status == FAIL
+    assert "llm-d.ai/inference-serving" in c.evidence and "drift" in c.evidence
+    assert 'inferencePool.modelServers.matchLabels to {llm-d.ai/inference-serving: "true"}' in c.remedy
+
+
+def test_label_drift_on_the_successor_chart_names_its_key(tmp_path):
+    chart = chart_for("llm-d-router-gateway@v0.10.0")
+    with simulated_cluster("label-drift", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values_for(chart), tmp_path)
+    assert "router.modelServers.matchLabels" in by_id(out.preflight)["model-servers"].remedy
+
+
+def test_rbac_forbidden_names_the_verb(tmp_path):
+    chart = chart_for(REF)
+    with simulated_cluster("rbac-forbidden", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values_for(chart), tmp_path)
+        assert writes(sc.server) == []
+    c = by_id(out.preflight)["rbac"]
+    assert c.status == FAIL
+    assert "may not create roles.rbac.authorization.k8s.io in namespace llm-d" in c.evidence
+    assert "rolebindings" in c.evidence and "grant create/patch" in c.remedy
+
+
+def test_pending_release_offers_rollback_and_the_actions_work(tmp_path, helm_bin):
+    chart = chart_for(REF)
+    with simulated_cluster("pending-release", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values_for(chart, release=PENDING_RELEASE), tmp_path, release=PENDING_RELEASE)
+        assert writes(sc.server) == []
+        c = by_id(out.preflight)["release-state"]
+        assert c.status == FAIL and "pending-install" in c.evidence
+        assert "helm rollback gaie-llm-d -n llm-d" in c.remedy and c.actions == ["rollback", "uninstall"]
+        kube = ["--kubeconfig", str(sc.kubeconfig), "--kube-context", sc.context]
+        # a first install that never finished has nothing to roll back to: helm says so, plainly
+        rb = rollback(helm_bin, PENDING_RELEASE, "llm-d", kube)
+        assert not rb.ok and rb.explanation is not None
+        un = uninstall(helm_bin, PENDING_RELEASE, "llm-d", kube)
+        assert un.ok, un.output
+        assert helm_mod.release_status(helm_bin, PENDING_RELEASE, "llm-d", kube) is None
+        # and now the deploy goes through
+        _, again = deploy(sc, chart, values_for(chart, release=PENDING_RELEASE), tmp_path, release=PENDING_RELEASE)
+    assert again.status == "verified", again.explanation
+
+
+def test_epp_crashloop_shows_the_log_lines(tmp_path):
+    chart = chart_for(REF)
+    with simulated_cluster("epp-crashloop", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values_for(chart), tmp_path, wait_timeout="6s")
+    assert out.status == "deploy-failed" and out.exit_code == 1
+    assert out.explanation.kind == "timeout"
+    seen = by_id(out.observed)
+    assert seen["epp-pods"].status == FAIL and "CrashLoopBackOff" in seen["epp-pods"].evidence
+    assert any("failed to load the plugins configuration" in d for d in seen["epp-pods"].details)
+    logs = seen["epp-logs"]
+    assert logs.status == FAIL and "plugins configuration" in logs.evidence and logs.remedy
+    md = (out.record_dir / "record.md").read_text()
+    assert "While helm was waiting".lower() in md.lower() and "schedulingProfile" in md
+
+
+def test_image_pull_error_names_the_image(tmp_path):
+    chart = chart_for(REF)
+    with simulated_cluster("image-pull-error", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values_for(chart), tmp_path, wait_timeout="6s")
+    assert out.status == "deploy-failed"
+    c = by_id(out.observed)["epp-pods"]
+    image = "ghcr.io/llm-d/llm-d-inference-scheduler:v0.8.0"
+    assert c.status == FAIL and "ImagePullBackOff" in c.evidence or "ErrImagePull" in c.evidence
+    assert image in c.evidence and image in c.remedy
+
+
+def test_no_model_servers_deploys_but_verification_fails(tmp_path):
+    chart = chart_for(REF)
+    with simulated_cluster("no-model-servers", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values_for(chart), tmp_path, verify_wait=1.0)
+    assert by_id(out.preflight)["model-servers"].status == WARN
+    assert out.status == "verify-failed" and out.exit_code == 1
+    c = by_id(out.verification)["pool-endpoints"]
+    assert c.status == FAIL and "no pod matches llm-d.ai/inferenceServing=true" in c.evidence
+    assert "deploy the model servers" in c.remedy
+
