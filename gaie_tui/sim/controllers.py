@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .faults import Fault, fault_for, is_epp
+from .faults import EPP_SELECTORS, Fault, fault_for, is_epp
 from .resources import ResourceType
 from .selectors import labels_match, selector_from_match
 from .store import Store, WatchEvent, clone, utc_now
@@ -138,6 +138,7 @@ class Controllers:
             self._deployments()
             self._replicasets()
             self._pods(time.monotonic())
+            self._endpoints()
 
     def settle(self) -> None:
         """Bring every pod to its steady state now (scenario set-up: the cluster was already running)."""
@@ -356,6 +357,9 @@ class Controllers:
         if ready and is_epp(meta.get("labels")) and not pool_exists(self.store, meta["namespace"]):
             ready = False  # the endpoint picker is not Ready until it has read its InferencePool
             plan.due = now + self.tick
+        elif ready and is_epp(meta.get("labels")) and _leader_elected(containers) and self._other_leader(pod):
+            ready = False  # with leader election only the leader serves: the others stay unready
+            plan.due = now + self.tick
         else:
             plan.stage = "done"
         running = {"running": {"startedAt": started_at}}
@@ -363,6 +367,48 @@ class Controllers:
         status["phase"] = "Running"
         status["conditions"] = _conditions(ready)
         return status
+
+    def _other_leader(self, pod: dict) -> bool:
+        labels = pod["metadata"].get("labels") or {}
+        key = next(k for k in EPP_SELECTORS if str(labels.get(k, "")).endswith("-epp"))
+        peers = self.store.objects.get(("", "pods"), {}).get(pod["metadata"]["namespace"], {}).values()
+        return any(p["metadata"]["uid"] != pod["metadata"]["uid"] and _pod_ready(p)
+                   and (p["metadata"].get("labels") or {}).get(key) == labels[key]
+                   and not p["metadata"].get("deletionTimestamp") for p in peers)
+
+    def _endpoints(self) -> None:
+        """Endpoints for Services with a selector: ready and not-ready pod addresses."""
+        svc_rt, ep_rt = self.rt["services"], self.store.registry.lookup("", "v1", "endpoints")
+        live = set()
+        for svc in self.store.list(svc_rt)[0]:
+            meta, spec = svc["metadata"], svc.get("spec") or {}
+            if not spec.get("selector"):
+                continue
+            ns, name = meta["namespace"], meta["name"]
+            live.add((ns, name))
+            reqs = selector_from_match({"matchLabels": spec["selector"]})
+            pods = [p for p in self.store.objects.get(("", "pods"), {}).get(ns, {}).values()
+                    if labels_match(reqs, p["metadata"].get("labels")) and (p.get("status") or {}).get("podIP")]
+            addr = [{"ip": p["status"]["podIP"], "nodeName": NODE_NAME, "targetRef": {
+                "kind": "Pod", "namespace": ns, "name": p["metadata"]["name"], "uid": p["metadata"]["uid"]}}
+                for p in sorted(pods, key=lambda p: p["metadata"]["name"])]
+            ready = [a for a, p in zip(addr, sorted(pods, key=lambda p: p["metadata"]["name"])) if _pod_ready(p)]
+            unready = [a for a in addr if a not in ready]
+            ports = [{k: v for k, v in (("name", sp.get("name")), ("port", _target_port(sp, pods)),
+                                        ("protocol", sp.get("protocol", "TCP"))) if v is not None}
+                     for sp in spec.get("ports") or []]
+            subset = {k: v for k, v in (("addresses", ready), ("notReadyAddresses", unready), ("ports", ports)) if v}
+            body = {"metadata": {"name": name, "labels": {
+                "endpoints.kubernetes.io/managed-by": "endpoint-controller"}}, "subsets": [subset] if addr else []}
+            old = self.store.peek(("", "endpoints"), ns, name)
+            if old is None:
+                self.store.create(ep_rt, ns, body)
+            elif old.get("subsets") != body["subsets"]:
+                self.store.update(ep_rt, ns, name, {**clone(old), "subsets": body["subsets"]})
+        for ep in self.store.list(ep_rt, labels=selector_from_match({"matchLabels": {
+                "endpoints.kubernetes.io/managed-by": "endpoint-controller"}}))[0]:
+            if (ep["metadata"]["namespace"], ep["metadata"]["name"]) not in live:
+                self.store.delete(ep_rt, ep["metadata"]["namespace"], ep["metadata"]["name"])
 
     def _event(self, pod: dict, reason: str, message: str) -> None:
         meta = pod["metadata"]
@@ -386,6 +432,27 @@ def _conditions(ready: bool, containers_reason: str = "") -> list[dict]:
         for c in conds[2:]:
             c["reason"] = containers_reason
     return conds
+
+
+def _leader_elected(containers: list[dict]) -> bool:
+    args = [str(a) for c in containers for a in (c.get("args") or [])]
+    for i, a in enumerate(args):
+        if a.startswith("--ha-enable-leader-election"):
+            value = a.partition("=")[2] or (args[i + 1] if i + 1 < len(args) and not args[i + 1].startswith("--") else "true")
+            return value.strip('"').lower() != "false"
+    return False
+
+
+def _target_port(service_port: dict, pods: list[dict]):
+    target = service_port.get("targetPort", service_port.get("port"))
+    if isinstance(target, str) and not target.isdigit():
+        for p in pods:
+            for c in (p.get("spec") or {}).get("containers") or []:
+                for cp in c.get("ports") or []:
+                    if cp.get("name") == target:
+                        return cp.get("containerPort")
+        return None
+    return int(target) if target is not None else None
 
 
 def _pod_ready(pod: dict) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import traceback
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
@@ -264,7 +265,6 @@ class ApiHandler(BaseHTTPRequestHandler):
             return obj is not None and (not labels or labels_match(labels, obj["metadata"].get("labels"))) \
                 and (not fields or fields_match(fields, obj))
 
-        import time
         deadline = time.monotonic() + timeout
         generation = self.sim.generation
         try:
@@ -317,13 +317,11 @@ class ApiHandler(BaseHTTPRequestHandler):
             propagation = self.query.get("propagationPolicy") or options.get("propagationPolicy") or "Background"
             if options.get("orphanDependents") or self.query.get("orphanDependents") == "true":
                 propagation = "Orphan"
-            obj, gone = store.delete(rt, namespace, name, propagation=propagation,
+            obj, _gone = store.delete(rt, namespace, name, propagation=propagation,
                                      preconditions=options.get("preconditions"), dry_run=self._dry_run(options))
-            if not gone:
-                return self._send(200 if rt.kind != "Namespace" else 200, obj)
-            return self._send(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                                    "details": {"name": name, "group": rt.group, "kind": rt.plural,
-                                                "uid": obj["metadata"]["uid"]}})
+            # The deleted (or still-finalizing) object: what the API returns for pods, services and
+            # service accounts, and what clients typed as `object` accept for every other kind too.
+            return self._send(200, obj)
         raise ApiError.method_not_allowed()
 
     def _patch(self, rt: ResourceType, namespace: str, name: str, sub: str, raw: bytes) -> None:

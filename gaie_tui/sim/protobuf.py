@@ -48,8 +48,15 @@ SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
     "DeleteOptions": {1: ("gracePeriodSeconds", "int"), 2: ("preconditions", "Preconditions"),
                       3: ("orphanDependents", "bool"), 4: ("propagationPolicy", "str"), 5: ("dryRun", "[str]")},
     "Preconditions": {1: ("uid", "str"), 2: ("resourceVersion", "str")},
+    # kubectl auth can-i sends this one as protobuf too
+    "SelfSubjectAccessReview": {1: ("metadata", "ObjectMeta"), 2: ("spec", "SelfSubjectAccessReviewSpec")},
+    "SelfSubjectAccessReviewSpec": {1: ("resourceAttributes", "ResourceAttributes"),
+                                    2: ("nonResourceAttributes", "NonResourceAttributes")},
+    "ResourceAttributes": {1: ("namespace", "str"), 2: ("verb", "str"), 3: ("group", "str"), 4: ("version", "str"),
+                           5: ("resource", "str"), 6: ("subresource", "str"), 7: ("name", "str")},
+    "NonResourceAttributes": {1: ("path", "str"), 2: ("verb", "str")},
 }
-SUPPORTED_KINDS = ("Secret", "ConfigMap", "Namespace", "ServiceAccount", "DeleteOptions")
+SUPPORTED_KINDS = ("Secret", "ConfigMap", "Namespace", "ServiceAccount", "DeleteOptions", "SelfSubjectAccessReview")
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:

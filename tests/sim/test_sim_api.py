@@ -203,6 +203,21 @@ def test_deployment_rollout_pods_become_ready_after_delay(cluster):
     assert dep.status.ready_replicas == 2 and dep.status.observed_generation == dep.metadata.generation
     rs = apps.list_namespaced_replica_set("default", label_selector="app=web").items
     assert len(rs) == 1 and rs[0].metadata.owner_references[0].uid == dep.metadata.uid
+    core.create_namespaced_service("default", {"metadata": {"name": "web"}, "spec": {
+        "selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}})
+    svc = core.read_namespaced_service("web", "default")
+    assert svc.spec.cluster_ip and svc.spec.type == "ClusterIP"
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            ep = core.read_namespaced_endpoints("web", "default")
+            if ep.subsets and len(ep.subsets[0].addresses or []) == 2:
+                break
+        except client.ApiException:
+            pass
+        time.sleep(0.05)
+    assert [p.port for p in ep.subsets[0].ports] == [8080]
+    assert {a.target_ref.name for a in ep.subsets[0].addresses} == {p.metadata.name for p in pods}
     apps.delete_namespaced_deployment("web", "default")
     assert core.list_namespaced_pod("default", label_selector="app=web").items == []
 

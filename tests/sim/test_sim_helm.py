@@ -122,3 +122,25 @@ def test_release_life_cycle(chart, helm, cluster, shared_dir):
     # the model servers the pool pointed at are untouched
     assert len(core.list_namespaced_pod(NS, label_selector=f"{MODEL_LABEL}=true").items) == 2
     assert not cluster.server.errors
+
+
+def test_dry_run_create_namespace_and_client_side_apply(helm, cluster, shared_dir):
+    chart = next(p for p in ALL_CHARTS if p.name == "inferencepool-v1.5.0.tgz")
+    values = helm.values_file(_values(chart.stem))
+    api = api_client(cluster)
+    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+    before = cluster.server.store.rv
+    helm.ok("install", "dry", str(chart), "-f", values, "--dry-run=server")
+    assert cluster.server.store.rv == before  # a server dry run writes nothing
+    helm.ok("install", "fresh", str(chart), "-f", values, "--create-namespace", "--wait", namespace="brand-new")
+    assert core.read_namespace("brand-new").status.phase == "Active"
+    assert apps.read_namespaced_deployment("fresh-epp", "brand-new").status.ready_replicas == 1
+    # --server-side=false: POST on install, strategic-merge PATCH on upgrade
+    helm.ok("install", "csa", str(chart), "-f", values, "--server-side=false", "--wait")
+    helm.ok("upgrade", "csa", str(chart), "-f", values, "--server-side=false", "--wait",
+            "--set", "inferenceExtension.image.tag=v9.9.9")
+    dep = apps.read_namespaced_deployment("csa-epp", NS)
+    assert dep.spec.template.spec.containers[0].image.endswith(":v9.9.9") and dep.status.ready_replicas == 1
+    log = "\n".join(cluster.server.request_log)
+    assert f"POST /apis/apps/v1/namespaces/{NS}/deployments" in log
+    assert not cluster.server.errors

@@ -229,3 +229,24 @@ def test_faults_can_be_injected_into_any_scenario():
         assert not core.read_namespaced_pod(pod.metadata.name, "default").status.container_statuses[0].ready
     with pytest.raises(ValueError):
         Fault("explode")
+
+
+def test_epp_leader_election_leaves_one_ready_replica(helm_bin, tmp_path):
+    if CHART is None:
+        pytest.skip("inferencepool-v1.5.0.tgz is not among the chart archives")
+    with simulated_cluster("llm-d-ready", ready_delay=FAST_READY) as c:
+        Helm(helm_bin, c, tmp_path).ok("install", "gaie", str(CHART), *VALUES,
+                                       "--set", "inferenceExtension.replicas=2")
+        api = api_client(c)
+        apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+        dep = _wait_for(lambda: (d := apps.read_namespaced_deployment("gaie-epp", NS)).status.ready_replicas and d)
+        time.sleep(FAST_READY * 3)
+        dep = apps.read_namespaced_deployment("gaie-epp", NS)
+        assert dep.status.replicas == 2 and dep.status.ready_replicas == 1
+        pods = core.list_namespaced_pod(NS, label_selector="inferencepool=gaie-epp").items
+        assert sorted(p.status.container_statuses[0].ready for p in pods) == [False, True]
+        leader = next(p for p in pods if p.status.container_statuses[0].ready)
+        core.delete_namespaced_pod(leader.metadata.name, NS)  # the other one takes over
+        _wait_for(lambda: any(p.status.container_statuses and p.status.container_statuses[0].ready
+                              for p in core.list_namespaced_pod(NS, label_selector="inferencepool=gaie-epp").items
+                              if p.metadata.name != leader.metadata.name))
