@@ -212,15 +212,21 @@ class Ctx:
             indent = " " * (e.column - 1 + 2)
             body = yaml.safe_dump(new_value, default_flow_style=False, sort_keys=False, width=1000)
             text = "\n" + "".join(indent + ln + "\n" for ln in body.rstrip("\n").splitlines())
-            end_line, end_col = e.value_end_line, e.value_end_column
-            # a block value ends at column 1 of the next line: keep that newline out of the edit
-            if end_col == 1 and end_line > e.value_line:
-                text = text.rstrip("\n")
-                end_line -= 1
-                end_col = len(self.src.text.splitlines()[end_line - 1]) + 1
-            return Fix(title, e.line, e.key_end + 1, end_line, end_col, text)
+            # a block value's end mark sits where the next key starts: keep the line break and the
+            # next key's indentation out of the edit
+            end_line, end_col = _trim_end(self.src.text, e.value_end_line, e.value_end_column)
+            return Fix(title, e.line, e.key_end + 1, end_line, end_col, text.rstrip("\n"))
         scalar = yaml.safe_dump(new_value, default_flow_style=True).strip().removesuffix("...").strip()
         return Fix(title, e.value_line, e.value_column, e.value_end_line, e.value_end_column, scalar)
+
+
+def _trim_end(text: str, line: int, col: int) -> tuple[int, int]:
+    lines = text.splitlines(keepends=True)
+    off = sum(len(x) for x in lines[: line - 1]) + col - 1
+    while off > 0 and text[off - 1] in " \t\r\n":
+        off -= 1
+    before = text[:off]
+    return before.count("\n") + 1, off - (before.rfind("\n") + 1) + 1
 
 
 def _split(dotted: str) -> tuple:

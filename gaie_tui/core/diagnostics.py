@@ -104,3 +104,55 @@ def format_path(keys) -> str:
             else:
                 out += f'["{s}"]'
     return out
+
+
+# Every code the checker emits, with what it means (the UI's problems list and the README use it).
+CODES: dict[str, str] = {
+    # layer 1: YAML
+    "yaml-syntax": "the text is not valid YAML",
+    "yaml-tab": "a tab in the indentation (YAML allows only spaces)",
+    "duplicate-key": "the same key twice in one mapping (helm keeps only the last)",
+    "yaml-not-mapping": "the top level is a list or a single value, not settings",
+    "yaml-multi-document": "more than one YAML document in the file",
+    "yaml-too-large": "the file is larger than any values file (over 2 MB)",
+    "yaml-alias-bomb": "anchors/aliases expand to an absurd size (or refer to themselves)",
+    "yaml-too-deep": "nesting deeper than any values file",
+    "yaml-encoding": "the file is not UTF-8",
+    # layer 2: the chart version's schema
+    "unknown-key": "a key the chart version does not read (with a did-you-mean)",
+    "misplaced-key": "a key the chart reads elsewhere (e.g. provider under inferenceExtension)",
+    "not-in-version": "a key other versions of the chart read, but not this one",
+    "not-read": "a key the chart's values.yaml lists but no template reads",
+    "wrong-type": "a value of the wrong type or shape",
+    "missing-required": "a key the chart requires is not set",
+    "deprecated-top-level": "llm-d-router-gateway refuses the old top-level blocks",
+    # layer 3: traps, provider profile, policies
+    "ignored-image-key": "image keys of another chart version (hub/name vs registry/repository)",
+    "istio-location": "the istio block where this chart version does not read it",
+    "no-istio-support": "istio on a chart version without istio support (v1.0.0)",
+    "flags-shape": "EPP flags as a list where the chart wants a map, or the other way round",
+    "flag-false": "a boolean EPP flag set to false (rendered so that Go reads it as true)",
+    "flags-verbose": "EPP log verbosity above 1",
+    "env-map": "EPP env as a map instead of a list of EnvVar",
+    "hf-token-literal": "a Hugging Face token written into the file (never echoed)",
+    "ext-proc-port": "extProcPort other than 9002 (the container keeps 9002)",
+    "provider-case": "provider.name Istio (capitalised): no DestinationRule",
+    "provider-name": "a provider name the chart renders nothing for",
+    "provider-incomplete": "a setting of the provider profile is missing",
+    "provider-changed": "a setting of the provider profile has another value",
+    "traffic-policy-dropped": "trafficPolicy fields the chart does not copy (only connectionPool)",
+    "model-server-type": "a model-server type this chart version does not support",
+    "zmq-port-missing": "the zmq KV-cache-events port is missing (opt out with `# gaie-tui: zmq=off`)",
+    "monitoring-enabled": "Prometheus monitoring is on (needs the operator's CRDs)",
+    "image-unpinned": "image tag latest/main or empty",
+    "image-renamed": "the endpoint-picker repository was renamed",
+    "image-unpaired": "an endpoint picker llm-d did not deploy with this chart version",
+    "chart-bug-tracing": "inferencepool v1.1.0 always breaks EPP flag parsing (chart bug)",
+    "chart-bug-objectives": "inferencepool v1.5.0 fails to render inferenceObjectives entries (chart bug)",
+    "chart-version-unknown": "a chart version outside the known releases, checked as the layout it matches",
+    # layer 4: render (--deep)
+    "render-error": "helm template fails; mapped to the setting where possible",
+    "render-warning": "helm ignored a value of the wrong shape (coalesce warning)",
+    "no-effect": "changing or removing the setting does not change the rendered manifests",
+    "render-unavailable": "--deep could not run (no chart archive or no helm)",
+}

@@ -200,7 +200,7 @@ def _perturb(v, keys=(), chart: Chart | None = None):
         if name == lay.model_server_type:
             enum = layouts.model_server_types(chart.layout.layout.family, chart.version)
         elif name == "provider.name":
-            enum = ("istio", "gke", "none")
+            enum = ("gke", "istio", "none")  # gke first: every version renders something for it
         others = [e for e in enum if e != v]
         if others:
             return others[-1] if v == "vllm" else others[0]
