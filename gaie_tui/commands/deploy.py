@@ -98,7 +98,7 @@ def run(args) -> int:
         print("not approved: nothing was changed", file=sys.stderr)
         return 2
     text = args.format == "text"
-    color = use_color()
+    color = use_color(sys.stdout)
 
     def on_event(ev: Event) -> None:
         if not text:

@@ -62,7 +62,7 @@ def run(args) -> int:
     else:
         for line in lines:
             print(f"- {line}")
-        print(table(checks, color=use_color()))
+        print(table(checks, color=use_color(sys.stdout)))
         print(f"\npreflight: {worst(checks)} ({plan.chart_name} {plan.chart_version}, release {plan.release} in "
               f"{plan.namespace}); nothing was changed")
     return code

@@ -61,6 +61,6 @@ def run(args) -> int:
                    "checks": [c.to_dict() for c in checks]}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(table(checks, color=use_color()))
+        print(table(checks, color=use_color(sys.stdout)))
         print(f"\nverify: {worst(checks)} (release {args.release} in {args.namespace}, context {cluster.context})")
     return code

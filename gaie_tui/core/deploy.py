@@ -199,7 +199,8 @@ class Outcome:
             return EXIT_OK
         if self.status in ("cancelled", "interrupted"):
             return EXIT_CANCELLED
-        if self.status == "error":
+        if self.status == "error" or any(c.id in ("cluster", "cluster-access") and c.status == FAIL
+                                         for c in self.preflight):
             return EXIT_CANNOT_RUN
         return EXIT_FAILED
 
