@@ -24,6 +24,14 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 
 # ---------------------------------------------------------------------------------------------
 # per-chart facts, computed once
+
+# Maps the templates pass whole through a helper (`include … | fromYaml` of a deep copy) that the
+# template analysis cannot follow: every key inside is honoured (checked by rendering).
+OPEN_THROUGH_HELPERS: dict[str, tuple[str, ...]] = {
+    "llm-d-router-gateway": ("router.proxy",),
+}
+
+
 @dataclass
 class ChartFacts:
     chart: Chart
@@ -32,6 +40,8 @@ class ChartFacts:
     version: str
     names: dict[str, list[str]] = field(default_factory=dict)   # last key segment → paths
     live: set[int] = field(default_factory=set)                 # ids of nodes read themselves or below
+    open_paths: frozenset = frozenset()                         # maps passed through helpers whole
+
 
     @property
     def layout(self):
@@ -65,7 +75,7 @@ def facts_for(chart: Chart) -> ChartFacts:
 
         mark(chart.tree.root)
         f = ChartFacts(chart=chart, tree=chart.tree, family=chart.family, version=chart.version, names=names,
-                       live=live)
+                       live=live, open_paths=frozenset(OPEN_THROUGH_HELPERS.get(chart.family, ())))
         with _LOCK:
             _FACTS[key] = f
     return f
@@ -275,7 +285,7 @@ def _kind(v) -> str:
 
 def walk_schema(ctx: Ctx, node: KeyNode, value, keys: tuple) -> None:
     if isinstance(value, dict):
-        if node.open and not node.children:
+        if (node.open and not node.children) or node.path in ctx.f.open_paths:
             return
         for k, v in value.items():
             path = keys + (k,)
@@ -332,6 +342,8 @@ def check_type(ctx: Ctx, node: KeyNode, v, keys) -> bool:
         ctx.emit("wrong-type", ERROR, keys, f"`{name}` must be a list on {_cv(ctx)}; a {_kind(v)} here {what}",
                  _example_hint(node))
         return False
+    if ITEM in node.path and t not in ("object", "array"):
+        return True  # scalar types of list items come from one example in the defaults: too weak to enforce
     if isinstance(v, (dict, list)):
         if node.open:
             return True
