@@ -8,6 +8,7 @@ another version, the istio block in the wrong place, a trafficPolicy field the c
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from . import images, layouts, versions
 from .checker import ERROR, INFO, WARNING, Ctx, _split, family_index, norm_path, version_span
@@ -252,8 +253,7 @@ def rule_provider_profile(ctx: Ctx) -> None:
     """Istio: llm-d's connection-pool limits and flags, one diagnostic per missing/changed setting."""
     if get_user(ctx, ("provider", "name")) != "istio" or ctx.lay.istio is None:
         return
-    from .providers import load_profile
-    profile = load_profile("istio")
+    profile = _istio_profile()
     block = _split(ctx.lay.istio)
     if block[0] not in ctx.values and block != ("istio",) and "istio" in ctx.values:
         return  # istio-location already explains it
@@ -284,6 +284,12 @@ def rule_provider_profile(ctx: Ctx) -> None:
             ctx.emit("provider-incomplete", INFO, fkeys,
                      f"llm-d's istio profile sets the EPP flag {name}: {expected}; this file does not",
                      f"add it under {format_path(fkeys)}")
+
+
+@lru_cache(maxsize=1)
+def _istio_profile():
+    from .providers import load_profile
+    return load_profile("istio")
 
 
 def _profile_leaves(d, prefix=()):
