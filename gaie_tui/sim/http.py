@@ -30,6 +30,7 @@ log = logging.getLogger("gaie_tui.sim")
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 APPLY = "application/apply-patch+yaml"
 _HEALTH = {"/healthz", "/readyz", "/livez"}
+MAX_BODY = 64 * 1024 * 1024  # far above any manifest; keeps a runaway client from exhausting memory
 
 
 class ApiHandler(BaseHTTPRequestHandler):
@@ -73,6 +74,9 @@ class ApiHandler(BaseHTTPRequestHandler):
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True
+            raise ApiError(413, "RequestEntityTooLarge", f"request body larger than {MAX_BODY} bytes")
         return self.rfile.read(length) if length else b""
 
     def _decode(self, raw: bytes):
@@ -385,8 +389,9 @@ class ApiHandler(BaseHTTPRequestHandler):
             tail = int(self.query["tailLines"]) if self.query.get("tailLines") else None
         except ValueError:
             raise ApiError.bad_request("tailLines must be an integer") from None
-        lines = logs.pod_log(pod, self.sim.store, self.sim.scenario, container=self.query.get("container"),
-                             previous=self.query.get("previous") == "true")
+        with self.sim.store.lock:  # logs read other objects (the pool, its pods) while controllers write
+            lines = logs.pod_log(pod, self.sim.store, self.sim.scenario, container=self.query.get("container"),
+                                 previous=self.query.get("previous") == "true")
         if tail is not None:
             lines = lines[-tail:] if tail > 0 else []
         return self._send(200, "".join(line + "\n" for line in lines), "text/plain")

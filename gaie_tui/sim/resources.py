@@ -109,7 +109,8 @@ class Registry:
     custom: dict[str, list[ResourceType]] = field(default_factory=dict)  # CRD name -> its types
 
     def all(self) -> list[ResourceType]:
-        return list(self.builtin) + [t for types in self.custom.values() for t in types]
+        custom = self.custom  # replaced, never mutated: request threads may read while a CRD changes
+        return list(self.builtin) + [t for types in custom.values() for t in types]
 
     def lookup(self, group: str, version: str, plural: str) -> ResourceType | None:
         for t in self.all():
@@ -126,10 +127,11 @@ class Registry:
     def group_versions(self) -> dict[str, list[str]]:
         """group -> versions, preferred first (storage version for CRDs, listing order otherwise)."""
         out: dict[str, list[str]] = {}
-        for t in self.all():
+        custom = self.custom
+        for t in list(self.builtin) + [t for types in custom.values() for t in types]:
             versions = out.setdefault(t.group, [])
             if t.version not in versions:
-                if t.storage_version and self._is_custom(t):
+                if t.storage_version and any(t in types for types in custom.values()):
                     versions.insert(0, t.version)
                 else:
                     versions.append(t.version)
@@ -138,11 +140,10 @@ class Registry:
     def in_group_version(self, group: str, version: str) -> list[ResourceType]:
         return [t for t in self.all() if t.group == group and t.version == version]
 
-    def _is_custom(self, t: ResourceType) -> bool:
-        return any(t in types for types in self.custom.values())
-
     def register_crd(self, crd: dict) -> None:
-        self.custom[crd["metadata"]["name"]] = types_from_crd(crd)
+        self.custom = {**self.custom, crd["metadata"]["name"]: types_from_crd(crd)}
 
     def unregister_crd(self, name: str) -> list[ResourceType]:
-        return self.custom.pop(name, [])
+        gone = self.custom.get(name, [])
+        self.custom = {k: v for k, v in self.custom.items() if k != name}
+        return gone
