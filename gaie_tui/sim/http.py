@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from . import discovery, logs, protobuf
+from . import discovery, logs, protobuf, tables
 from .errors import ApiError
 from .patch import apply_merge, json_patch, merge_patch, strategic_merge
 from .resources import ResourceType
@@ -212,6 +212,9 @@ class ApiHandler(BaseHTTPRequestHandler):
             if self.query.get("watch") in ("true", "1"):
                 return self._watch(rt, namespace, labels, fields)
             items, rv = store.list(rt, namespace, labels, fields)
+            if tables.wants_table(self.headers.get("Accept")):
+                return self._send(200, tables.table(rt, items, rv, self.query.get("includeObject", "Metadata")),
+                                  tables.TABLE_CONTENT_TYPE)
             if not rt.storage_version or any(i.get("apiVersion") != rt.api_version for i in items[:1]):
                 items = [{**i, "apiVersion": rt.api_version} for i in items]
             return self._send(200, {"kind": f"{rt.kind}List", "apiVersion": rt.api_version,
@@ -255,15 +258,21 @@ class ApiHandler(BaseHTTPRequestHandler):
                 raise ApiError.bad_request(f"invalid resourceVersion {start_rv!r}") from None
             store.events_after(after)  # raises 410 before the stream starts when too old
         self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", tables.TABLE_CONTENT_TYPE if tables.wants_table(self.headers.get("Accept"))
+                         else "application/json")
         self.send_header("Transfer-Encoding", "chunked")
         self.send_header("Cache-Control", "no-cache, private")
         self.end_headers()
         self.sim.record("GET", self.path, 200)
 
+        as_table = tables.wants_table(self.headers.get("Accept"))
+        include = self.query.get("includeObject", "Metadata")
+
         def emit(kind: str, obj: dict) -> None:
             if obj.get("apiVersion") != rt.api_version:
                 obj = {**obj, "apiVersion": rt.api_version}
+            if as_table and kind in ("ADDED", "MODIFIED", "DELETED"):
+                obj = tables.table(rt, [obj], obj["metadata"]["resourceVersion"], include)
             line = json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
             self.wfile.write(f"{len(line):x}\r\n".encode() + line + b"\r\n")
             self.wfile.flush()
@@ -310,6 +319,10 @@ class ApiHandler(BaseHTTPRequestHandler):
         if method == "GET":
             obj = store.get(rt, namespace, name)
             obj["apiVersion"] = rt.api_version
+            if tables.wants_table(self.headers.get("Accept")):
+                return self._send(200, tables.table(rt, [obj], obj["metadata"]["resourceVersion"],
+                                                    self.query.get("includeObject", "Metadata")),
+                                  tables.TABLE_CONTENT_TYPE)
             return self._send(200, obj)
         if method == "PUT":
             body = self._decode(raw)

@@ -316,3 +316,37 @@ def test_tls_and_bearer_token(tmp_path):
         assert [n.metadata.name for n in client.CoreV1Api(api).list_namespace().items]
         with pytest.raises(Exception):  # no token: 401; no CA: TLS failure
             urllib.request.urlopen(c.url + "/api/v1/namespaces")
+
+
+def test_table_answers_for_kubectl_style_clients(cluster):
+    accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+    req = urllib.request.Request(f"{cluster.url}/api/v1/namespaces/{NS}/pods", headers={"Accept": accept})
+    with urllib.request.urlopen(req) as resp:
+        assert resp.headers["Content-Type"].startswith("application/json;as=Table")
+        body = json.load(resp)
+    assert body["kind"] == "Table" and [c["name"] for c in body["columnDefinitions"]][:4] == [
+        "Name", "Ready", "Status", "Restarts"]
+    assert [r["cells"][1:3] for r in body["rows"]] == [["1/1", "Running"]] * 2
+    assert body["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+    plain = json.load(urllib.request.urlopen(f"{cluster.url}/api/v1/namespaces/{NS}/pods"))
+    assert plain["kind"] == "PodList"
+
+
+def test_kubectl_get_and_logs(cluster, helm_bin, tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+    kubectl = Path(helm_bin).with_name("kubectl")
+    if not kubectl.exists():
+        pytest.skip("no kubectl next to helm")
+    env = {**os.environ, "HOME": str(tmp_path), "KUBECACHEDIR": str(tmp_path / "cache")}
+    base = [str(kubectl), "--kubeconfig", str(cluster.kubeconfig), "--context", cluster.context, "-n", NS]
+    out = subprocess.run(base + ["get", "pods"], env=env, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert out.stdout.count("Running") == 2
+    logs = subprocess.run(base + ["logs", "deploy/vllm-qwen3", "--tail", "1"], env=env, capture_output=True,
+                          text=True, timeout=30)
+    assert logs.returncode == 0 and "GET /metrics" in logs.stdout
+    can = subprocess.run(base + ["auth", "can-i", "create", "roles"], env=env, capture_output=True, text=True, timeout=30)
+    assert can.stdout.strip() == "yes"
