@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from . import images, layouts, versions
-from .checker import ERROR, INFO, WARNING, Ctx, _split, family_index, norm_path, version_span
+from .checker import ERROR, INFO, WARNING, Ctx, _split, family_index, version_span
 from .diagnostics import format_path
 from .schema import KeyNode
 
@@ -191,7 +191,6 @@ def _hf_literal(ctx: Ctx, keys, name: str) -> None:
             indent = " " * (e.column - 1)
             text = (f"valueFrom:\n{indent}  secretKeyRef:\n{indent}    name: llm-d-hf-token\n"
                     f"{indent}    key: {name}")
-            fix = ctx.value_fix(keys, None, "")
             from .diagnostics import Fix
             fix = Fix("read the token from Secret llm-d-hf-token", e.line, e.column, e.value_end_line,
                       e.value_end_column, text)
@@ -520,5 +519,3 @@ def explain_epp_resources(ctx: Ctx, parent: KeyNode, keys, value) -> bool:
 
 UNKNOWN_EXPLAINERS = (explain_image_key, explain_istio, explain_misplaced_known, explain_other_family,
                       explain_epp_resources)
-
-_ = norm_path  # used by callers importing from here
