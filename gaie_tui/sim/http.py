@@ -403,7 +403,7 @@ class ApiHandler(BaseHTTPRequestHandler):
         except ValueError:
             raise ApiError.bad_request("tailLines must be an integer") from None
         with self.sim.store.lock:  # logs read other objects (the pool, its pods) while controllers write
-            lines = logs.pod_log(pod, self.sim.store, self.sim.scenario, container=self.query.get("container"),
+            lines = logs.pod_log(pod, self.sim.store, self.sim.faults, container=self.query.get("container"),
                                  previous=self.query.get("previous") == "true")
         if tail is not None:
             lines = lines[-tail:] if tail > 0 else []

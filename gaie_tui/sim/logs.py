@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from .controllers import pool_exists
 from .errors import ApiError
-from .faults import EPP_SELECTORS, fault_for, is_epp
+from .faults import EPP_SELECTORS, Fault, fault_for, is_epp
 from .selectors import labels_match, selector_from_match
 from .store import Store
 
@@ -61,7 +61,9 @@ def _waiting_reason(pod: dict, container: str) -> str:
     return ""
 
 
-def pod_log(pod: dict, store: Store, scenario, container: str | None = None, previous: bool = False) -> list[str]:
+def pod_log(pod: dict, store: Store, faults: tuple[Fault, ...] = (), container: str | None = None,
+            previous: bool = False) -> list[str]:
+    """The pod's log lines; `faults` are the cluster's active faults (they decide the failure story)."""
     c = _container(pod, container)
     meta = pod["metadata"]
     waiting = _waiting_reason(pod, c["name"])
@@ -69,7 +71,10 @@ def pod_log(pod: dict, store: Store, scenario, container: str | None = None, pre
     if not statuses or waiting in ("ContainerCreating", "ErrImagePull", "ImagePullBackOff"):
         what = "trying and failing to pull image" if "Image" in waiting else "ContainerCreating"
         raise ApiError.bad_request(f'container "{c["name"]}" in pod "{meta["name"]}" is waiting to start: {what}')
-    fault = fault_for(scenario.faults if scenario else (), meta.get("labels"))
+    restarts = next((cs.get("restartCount", 0) for cs in statuses if cs.get("name") == c["name"]), 0)
+    if previous and not restarts:
+        raise ApiError.bad_request(f'previous terminated container "{c["name"]}" in pod "{meta["name"]}" not found')
+    fault = fault_for(faults, meta.get("labels"))
     if is_epp(meta.get("labels")):
         return _epp_lines(pod, c, store, fault)
     if _looks_like_model_server(pod, c):

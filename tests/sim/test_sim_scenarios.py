@@ -250,3 +250,22 @@ def test_epp_leader_election_leaves_one_ready_replica(helm_bin, tmp_path):
         _wait_for(lambda: any(p.status.container_statuses and p.status.container_statuses[0].ready
                               for p in core.list_namespaced_pod(NS, label_selector="inferencepool=gaie-epp").items
                               if p.metadata.name != leader.metadata.name))
+
+
+def test_faults_and_ready_delay_change_at_run_time():
+    with simulated_cluster("llm-d-ready", ready_delay=FAST_READY) as c:
+        c.server.set_faults((Fault("crashloop", selectors=("app=late",)),))
+        c.server.set_ready_delay(0.05)
+        api = api_client(c)
+        client.AppsV1Api(api).create_namespaced_deployment("default", {
+            "metadata": {"name": "late"}, "spec": {"selector": {"matchLabels": {"app": "late"}},
+            "template": {"metadata": {"labels": {"app": "late"}}, "spec": {"containers": [
+                {"name": "late", "image": "busybox"}]}}}})
+        core = client.CoreV1Api(api)
+        pod = _wait_for(lambda: (p := core.list_namespaced_pod("default", label_selector="app=late").items)
+                        and p[0].status.container_statuses and p[0].status.container_statuses[0].restart_count and p[0])
+        assert pod.status.container_statuses[0].state.waiting.reason == "CrashLoopBackOff"
+        with pytest.raises(client.ApiException) as err:  # model servers never restarted
+            vllm = core.list_namespaced_pod(NS, label_selector=f"{LEGACY}=true").items[0]
+            core.read_namespaced_pod_log(vllm.metadata.name, NS, previous=True)
+        assert err.value.status == 400 and "previous terminated container" in err.value.body
