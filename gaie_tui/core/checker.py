@@ -283,6 +283,11 @@ def _kind(v) -> str:
     return _PY_TYPE.get(type(v), "value")
 
 
+def _a_kind(v) -> str:
+    kind = _kind(v)
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
 def walk_schema(ctx: Ctx, node: KeyNode, value, keys: tuple) -> None:
     if isinstance(value, dict):
         if (node.open and not node.children) or node.path in ctx.f.open_paths:
@@ -323,7 +328,7 @@ def check_type(ctx: Ctx, node: KeyNode, v, keys) -> bool:
         return True
     if t is None:
         if node.item is not None and not isinstance(v, (dict, list)):
-            ctx.emit("wrong-type", ERROR, keys, f"`{format_path(keys)}` must be a list on {_cv(ctx)}; a {_kind(v)} "
+            ctx.emit("wrong-type", ERROR, keys, f"`{format_path(keys)}` must be a list on {_cv(ctx)}; {_a_kind(v)} "
                      "here fails to render (helm: range can't iterate over it)", _example_hint(node))
             return False
         return True
@@ -331,7 +336,7 @@ def check_type(ctx: Ctx, node: KeyNode, v, keys) -> bool:
     if t == "object":
         if isinstance(v, dict):
             return True
-        ctx.emit("wrong-type", ERROR, keys, f"`{name}` is a map of settings on {_cv(ctx)}; this is a {_kind(v)}",
+        ctx.emit("wrong-type", ERROR, keys, f"`{name}` is a map of settings on {_cv(ctx)}; this is {_a_kind(v)}",
                  _example_hint(node))
         return False
     if t == "array":
@@ -339,7 +344,7 @@ def check_type(ctx: Ctx, node: KeyNode, v, keys) -> bool:
             return True
         what = "fails to render (helm: range can't iterate over it)" if not isinstance(v, dict) else \
             "is not a list: the chart renders it wrongly or fails"
-        ctx.emit("wrong-type", ERROR, keys, f"`{name}` must be a list on {_cv(ctx)}; a {_kind(v)} here {what}",
+        ctx.emit("wrong-type", ERROR, keys, f"`{name}` must be a list on {_cv(ctx)}; {_a_kind(v)} here {what}",
                  _example_hint(node))
         return False
     if ITEM in node.path and t not in ("object", "array"):
@@ -347,7 +352,7 @@ def check_type(ctx: Ctx, node: KeyNode, v, keys) -> bool:
     if isinstance(v, (dict, list)):
         if node.open:
             return True
-        ctx.emit("wrong-type", ERROR, keys, f"`{name}` is a single {t} value; this is a {_kind(v)}",
+        ctx.emit("wrong-type", ERROR, keys, f"`{name}` is a single {t} value; this is {_a_kind(v)}",
                  f"write one {t}, e.g. {name.rsplit('.', 1)[-1]}: {_default_text(node)}")
         return False
     if t == "integer":
@@ -370,7 +375,7 @@ def check_type(ctx: Ctx, node: KeyNode, v, keys) -> bool:
         return True
     if t == "number":
         if isinstance(v, bool) or isinstance(v, str):
-            ctx.emit("wrong-type", ERROR, keys, f"`{name}` is a number; this is a {_kind(v)}",
+            ctx.emit("wrong-type", ERROR, keys, f"`{name}` is a number; this is {_a_kind(v)}",
                      f"e.g. {_default_text(node)}")
         return True
     if t == "boolean":
@@ -386,7 +391,7 @@ def check_type(ctx: Ctx, node: KeyNode, v, keys) -> bool:
                      .replace("True", "true").replace("False", "false"),
                      ctx.value_fix(keys, v.strip().lower() in ("true", "yes", "on"), "write a boolean"))
         else:
-            ctx.emit("wrong-type", ERROR, keys, f"`{name}` is true or false; this is a {_kind(v)}",
+            ctx.emit("wrong-type", ERROR, keys, f"`{name}` is true or false; this is {_a_kind(v)}",
                      f"e.g. {name.rsplit('.', 1)[-1]}: {_default_text(node)}")
         return True
     return True
