@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from . import discovery, logs, protobuf, tables
+from . import discovery, logs, protobuf, tables, validation
 from .errors import ApiError
 from .patch import apply_merge, json_patch, merge_patch, strategic_merge
 from .resources import ResourceType
@@ -99,6 +99,8 @@ class ApiHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
+        for warning in getattr(self, "warnings", []):
+            self.send_header("Warning", f'299 - "{warning}"')
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
@@ -106,6 +108,7 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         split = urlsplit(self.path)
+        self.warnings: list[str] = []
         self.query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         path = split.path.rstrip("/") or "/"
         try:
@@ -223,6 +226,7 @@ class ApiHandler(BaseHTTPRequestHandler):
             if namespace is None and rt.namespaced:
                 raise ApiError.method_not_allowed()
             body = self._decode(raw)
+            body = self._fields(rt, body)
             created = store.create(rt, namespace or "", body, dry_run=self._dry_run())
             return self._send(201, created)
         if method == "DELETE":
@@ -328,6 +332,7 @@ class ApiHandler(BaseHTTPRequestHandler):
             body = self._decode(raw)
             if rt.key == ("", "namespaces") and sub == "finalize":
                 sub = ""
+            body = self._fields(rt, body)
             return self._send(200, store.update(rt, namespace, name, body, subresource=sub,
                                                 dry_run=self._dry_run()))
         if method == "PATCH":
@@ -366,11 +371,13 @@ class ApiHandler(BaseHTTPRequestHandler):
                     if sub:
                         raise ApiError.not_found(rt.qualified, name)
                     body = {**body, "metadata": {**meta, "name": name}}
+                    body = self._fields(rt, body, apply=True)
                     created = store.create(rt, namespace, body, dry_run=dry)
                     if not dry:
                         store.applied[(created["metadata"]["uid"], manager)] = clone(body)
                     return self._send(201, created)
                 last = store.applied.get((live["metadata"]["uid"], manager))
+                body = self._fields(rt, body, apply=True)
                 merged = apply_merge(clone(live), last, body)
                 merged.setdefault("metadata", {})["resourceVersion"] = live["metadata"]["resourceVersion"]
                 result = store.update(rt, namespace, name, merged, subresource=sub, dry_run=dry)
@@ -394,7 +401,28 @@ class ApiHandler(BaseHTTPRequestHandler):
                                f"accepted media types include: application/json-patch+json, "
                                f"application/merge-patch+json, application/apply-patch+yaml, "
                                f"application/strategic-merge-patch+json (got {ctype!r})")
+            patched = self._fields(rt, patched)
             return self._send(200, store.update(rt, namespace, name, patched, subresource=sub, dry_run=dry))
+
+    def _fields(self, rt: ResourceType, obj, apply: bool = False):
+        """Unknown fields of a custom resource: apply and Strict fail, Warn warns, all prune."""
+        if not isinstance(obj, dict) or not rt.group:
+            return obj
+        crd = self.sim.store.peek(("apiextensions.k8s.io", "customresourcedefinitions"), "",
+                                  f"{rt.plural}.{rt.group}")
+        if crd is None:
+            return obj
+        pruned, unknown = validation.check(validation.crd_schema(crd, rt.version), obj)
+        if not unknown:
+            return obj
+        level = self.query.get("fieldValidation") or "Warn"
+        if apply and level != "Ignore":
+            raise ApiError.bad_request(f".{unknown[0]}: field not declared in schema")
+        if level == "Strict":
+            raise ApiError.bad_request("strict decoding error: " + ", ".join(f'unknown field "{u}"' for u in unknown))
+        if level == "Warn":
+            self.warnings.extend(f'unknown field "{u}"' for u in unknown)
+        return pruned
 
     def _pod_log(self, namespace: str, name: str) -> None:
         pod = self.sim.store.get(self.sim.store.registry.lookup("", "v1", "pods"), namespace, name)

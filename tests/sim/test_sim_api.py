@@ -350,3 +350,20 @@ def test_kubectl_get_and_logs(cluster, helm_bin, tmp_path):
     assert logs.returncode == 0 and "GET /metrics" in logs.stdout
     can = subprocess.run(base + ["auth", "can-i", "create", "roles"], env=env, capture_output=True, text=True, timeout=30)
     assert can.stdout.strip() == "yes"
+
+
+def test_custom_resources_unknown_fields_follow_field_validation(cluster):
+    pool = {"apiVersion": "inference.networking.k8s.io/v1", "kind": "InferencePool", "metadata": {"name": "v"},
+            "spec": {"selector": {"matchLabels": {"a": "b"}}, "targetPorts": [{"number": 8000}],
+                     "endpointPickerRef": {"name": "v-epp", "port": {"number": 9002}}, "bogus": 1}}
+    base = f"/apis/inference.networking.k8s.io/v1/namespaces/{NS}/inferencepools"
+    code, body = raw(cluster, "POST", base + "?fieldValidation=Strict", pool)
+    assert code == 400 and body["message"] == 'strict decoding error: unknown field "spec.bogus"'
+    code, body = raw(cluster, "PATCH", base + "/v?fieldManager=helm&fieldValidation=Strict", pool,
+                     "application/apply-patch+yaml")
+    assert code == 400 and "spec.bogus: field not declared in schema" in body["message"]
+    code, body = raw(cluster, "POST", base + "?fieldValidation=Ignore", pool)
+    assert code == 201 and "bogus" not in body["spec"]  # pruned, as a structural schema does
+    code, body = raw(cluster, "PATCH", base + "/v?fieldValidation=Strict", {"spec": {"other": 2}},
+                     "application/merge-patch+json")
+    assert code == 400
