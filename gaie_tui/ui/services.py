@@ -98,10 +98,11 @@ class Plan:
     kubeconfig: str | None = None
     upgrade: bool = False
     create_namespace: bool = False
+    wait_timeout: str = "5m"
 
     def helm_argv(self, helm: str = "helm", values_file: str = "values.yaml") -> list[str]:
         argv = [helm, "upgrade", "--install", self.release, self.chart_source, "--version", self.chart_version,
-                "--namespace", self.namespace, "-f", values_file, "--wait", "--timeout", "5m"]
+                "--namespace", self.namespace, "-f", values_file, "--wait", "--timeout", self.wait_timeout]
         if self.create_namespace:
             argv.append("--create-namespace")
         if self.context:
@@ -147,6 +148,7 @@ class Services:
         self._store = None
         self._lock = threading.Lock()
         self._api = None
+        self.wait_timeout = "5m"
 
     # charts ---------------------------------------------------------------------------
     def chart(self, ref_text: str | None):
@@ -261,6 +263,7 @@ class Services:
         return None
 
     def _core_api(self, context: str | None):
+        """The kubernetes client's CoreV1Api (the verify stand-in uses it)."""
         from kubernetes import client, config  # heavy: only ever called from a worker
         key = (self.kubeconfig, context)
         if self._api is not None and self._api[0] == key:
@@ -271,33 +274,44 @@ class Services:
         self._api = (key, api)
         return api
 
+    def cluster(self):
+        """core.kube.Cluster for the chosen context (connected once, reused by workers)."""
+        from ..core.kube import Cluster
+        with self._lock:
+            cur = getattr(self, "_cluster", None)
+            if cur is not None and cur.context == self.context:
+                return cur
+            self._cluster = Cluster.connect(self.kubeconfig, self.context)
+            return self._cluster
+
     def connect(self, context: str | None) -> ClusterView:
-        """Reach the cluster (raises on failure) and list namespaces."""
+        """Reach the cluster (raises a ClusterError with a hint on failure) and list namespaces."""
         if self.offline:
             raise ConnectionError("offline mode")
         self.context = context
-        api = self._core_api(context)
-        nss = api.list_namespace(_request_timeout=5)
-        return ClusterView(context=context or "", server=api.api_client.configuration.host,
-                           namespaces=sorted(n.metadata.name for n in nss.items),
-                           default_namespace=self.context_namespace(context))
+        c = self.cluster()
+        c.ping()
+        return ClusterView(context=c.context, server=c.server, namespaces=c.namespaces(),
+                           default_namespace=c.namespace)
 
     def secret_names(self, namespace: str) -> list[str]:
-        api = self._core_api(self.context)
-        # names only: the metadata-only list keeps secret data off the wire
-        resp = api.api_client.call_api(
-            f"/api/v1/namespaces/{namespace}/secrets", "GET", response_type="object", _return_http_data_only=True,
-            header_params={"Accept": "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,"
-                                     "application/json"}, _request_timeout=5, auth_settings=["BearerToken"])
-        items = resp.get("items", []) if isinstance(resp, dict) else []
-        return sorted(i["metadata"]["name"] for i in items if i.get("metadata", {}).get("name"))
+        """HF-token candidates first, then the other secrets; names only (metadata lists)."""
+        c = self.cluster()
+        cands = [s.name for s in c.hf_token_candidates(namespace)]
+        others = sorted(s.name for s in c.secrets(namespace) if s.name not in cands)
+        self._hf_candidates = set(cands)
+        return cands + others
+
+    def is_hf_candidate(self, name: str) -> bool:
+        return name in getattr(self, "_hf_candidates", set()) or "hf" in name.lower()
 
     def pods(self, namespace: str) -> list[Pod]:
-        api = self._core_api(self.context)
+        from urllib.parse import quote
         out = []
-        for p in api.list_namespaced_pod(namespace, _request_timeout=5).items:
-            ready = any(c.type == "Ready" and c.status == "True" for c in (p.status.conditions or []))
-            out.append(Pod(p.metadata.name, dict(p.metadata.labels or {}), ready, p.status.phase or ""))
+        for p in self.cluster().list(f"/api/v1/namespaces/{quote(namespace)}/pods", what="list pods"):
+            meta, status = p.get("metadata") or {}, p.get("status") or {}
+            ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+            out.append(Pod(meta.get("name", "?"), dict(meta.get("labels") or {}), ready, status.get("phase", "")))
         return out
 
     def deployed_values(self, release: str, namespace: str) -> str | None:
@@ -314,7 +328,8 @@ class Services:
         source = str(chart.archive) if chart.archive else (chart.ref.oci_address or str(chart.ref))
         return Plan(release=release, namespace=namespace, context=None if self.offline else self.context,
                     chart_ref=str(chart.ref), chart_name=chart.name, chart_version=chart.version,
-                    chart_source=source, values_text=values_text, kubeconfig=self.kubeconfig)
+                    chart_source=source, values_text=values_text, kubeconfig=self.kubeconfig,
+                    wait_timeout=self.wait_timeout)
 
     def helm_binary(self) -> str:
         local = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "helm"
@@ -623,19 +638,30 @@ def _standin_verify(svc: Services, plan: Plan, selector: dict[str, str], family_
     custom = client.CustomObjectsApi(api.api_client)
     ns, rel = plan.namespace, plan.release
     epp = rel.lower().strip()[:40] + "-epp"
-    r = svc._helm(["status", rel, "--namespace", ns, "-o", "json"], timeout=20)
+    r = svc._helm(["get", "metadata", rel, "--namespace", ns, "-o", "json"], timeout=20)
+    found = []
     if r.returncode == 0:
-        st = json.loads(r.stdout or "{}")
-        status = (st.get("info") or {}).get("status", "?")
-        version = ((st.get("chart") or {}).get("metadata") or {}).get("version", "?")
+        try:
+            meta = json.loads(r.stdout or "{}")
+            found = [{"status": meta.get("status", "?"), "revision": meta.get("revision"),
+                      "chart": f"{meta.get('chart', '?')}-{meta.get('version', '?')}"}]
+        except ValueError:
+            found = []
+    if found:
+        st = found[0]
+        status = st.get("status", "?")
+        chart_text = str(st.get("chart", "?"))
+        version = chart_text.rsplit("-", 1)[-1] if "-" in chart_text else chart_text
         ok = status == "deployed" and version == plan.chart_version
         rows.append(CheckRow("release", "helm release", "pass" if ok else "fail",
-                             f"{status}, chart {version}, revision {st.get('version')}",
-                             [f"helm status {rel}: {status}", f"chart version {version} (asked {plan.chart_version})"],
-                             "" if ok else "roll back or redeploy"))
+                             f"{status}, chart {version}, revision {st.get('revision')}",
+                             [f"helm list: {rel} {status} {chart_text} revision {st.get('revision')}",
+                              f"asked for {plan.chart_name} {plan.chart_version}"],
+                             "" if ok else ("roll back the pending operation" if status.startswith("pending")
+                                            else "redeploy the asked chart version")))
     else:
-        rows.append(CheckRow("release", "helm release", "fail", "not found", [r.stderr.strip()[:300]],
-                             "deploy the release"))
+        rows.append(CheckRow("release", "helm release", "fail", "not found",
+                             [(r.stderr or "helm list found no release").strip()[:300]], "deploy the release"))
     try:
         d = apps.read_namespaced_deployment(epp, ns, _request_timeout=5)
         ready = d.status.ready_replicas or 0

@@ -29,7 +29,7 @@ class FakeServices(Services):
     """A cluster that answers instantly and the same way every time (screens' seams only)."""
 
     def __init__(self, tmp: Path, *, deploy_lines: int = 12, deploy_ok: bool = True, rows=None,
-                 line_gate: threading.Event | None = None) -> None:
+                 line_gate: threading.Semaphore | None = None) -> None:
         super().__init__(kubeconfig=None, context="fake-ctx", record_dir=str(tmp / "records"))
         self.deploy_lines, self.deploy_ok, self.rows, self.line_gate = deploy_lines, deploy_ok, rows, line_gate
         self.verify_calls = 0
@@ -62,7 +62,7 @@ class FakeServices(Services):
         on_line("$ helm upgrade --install …")
         for i in range(self.deploy_lines):
             if self.line_gate is not None:
-                self.line_gate.wait(5)
+                self.line_gate.acquire(timeout=5)
             if cancel.is_set():
                 return DeployResult(False, cancelled=True, explanation="Cancelled: helm was stopped.")
             on_line(f"helm line {i + 1}")

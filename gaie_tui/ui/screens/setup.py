@@ -176,8 +176,11 @@ class SetupScreen(WizardScreen):
         if msg.namespace != self.query_one("#namespace", Input).value:
             return
         self._pods = msg.pods
+        if msg.error:
+            self.query_one("#matches", Static).update(f"✗ cannot read namespace {msg.namespace}: {msg.error}")
         hf = self.query_one("#hf-secret", Select)
-        cands = [s for s in msg.secrets if "hf" in s.lower() or "hugging" in s.lower()]
+        svc = self.app.services
+        cands = [s for s in msg.secrets if svc.is_hf_candidate(s)]
         others = [s for s in msg.secrets if s not in cands and not s.startswith("sh.helm.release")]
         opts = [("none", NONE)] + [(f"{s}  (found)", s) for s in cands] + [(s, s) for s in others]
         current = self.app.state.answers.hf_secret
@@ -189,7 +192,8 @@ class SetupScreen(WizardScreen):
                 hf.value = cands[0]  # proposed; shown as found; the user confirms with Next
             else:
                 hf.value = NONE
-        self._update_matches()
+        if not msg.error:
+            self._update_matches()
 
     def _note_namespace(self, ns: str) -> None:
         st = self.app.state
