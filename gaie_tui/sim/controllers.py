@@ -1,29 +1,29 @@
-"""Simulated controllers: what kube-controller-manager and the kubelet would do, in one thread.
+"""Simulated controllers: what kube-controller-manager would do, plus the kubelet (kubelet.py),
+in one thread.
 
-Deployment -> ReplicaSet -> Pods, pods becoming Ready after `ready_delay` seconds (or failing as a
-scenario fault says), Services getting a clusterIP, terminating namespaces being emptied, every
-namespace getting its `default` ServiceAccount and `kube-root-ca.crt` ConfigMap. The loop wakes on
-store writes and on a short tick (for timers), and writes only real changes so watchers are not
-flooded.
+Deployment -> ReplicaSet -> Pods, Services getting a clusterIP and Endpoints, terminating
+namespaces being emptied, every namespace getting its `default` ServiceAccount and
+`kube-root-ca.crt` ConfigMap. The loop wakes on store writes and on a short tick (for the
+kubelet's timers), and writes only real changes so watchers are not flooded.
 """
 from __future__ import annotations
 
 import hashlib
 import ipaddress
 import json
+import logging
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass
 
-from .faults import EPP_SELECTORS, Fault, fault_for, is_epp
+from .faults import Fault
+from .kubelet import NODE_NAME, Kubelet, pod_ready
 from .resources import ResourceType
 from .selectors import labels_match, selector_from_match
 from .store import Store, WatchEvent, clone, utc_now
 
 _POD_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
-NODE_NAME = "sim-node-1"
-POOL_KEYS = (("inference.networking.k8s.io", "inferencepools"), ("inference.networking.x-k8s.io", "inferencepools"))
 
 
 def template_hash(template: dict) -> str:
@@ -32,35 +32,18 @@ def template_hash(template: dict) -> str:
     return digest[:10]
 
 
-def pool_exists(store: Store, namespace: str) -> bool:
-    return any(store.objects.get(k, {}).get(namespace) for k in POOL_KEYS)
-
-
-@dataclass
-class PodPlan:
-    """Where a simulated pod is in its life; `due` is when its next transition happens."""
-    namespace: str
-    name: str
-    started: float
-    due: float
-    fault: Fault | None
-    stage: str = "pending"  # pending -> running | pull-error | backoff | crashing | done
-    restarts: int = 0
-
-
 @dataclass
 class Controllers:
     store: Store
-    ready_delay: float = 1.0
-    faults: tuple[Fault, ...] = ()
+    ready_delay: InitVar[float] = 1.0  # handed to the kubelet, which owns pod timing and faults
+    faults: InitVar[tuple[Fault, ...]] = ()
     tick: float = 0.05
-    _plans: dict[str, PodPlan] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, ready_delay: float, faults: tuple[Fault, ...]) -> None:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._ip_counter = 10
+        self.kubelet = Kubelet(self.store, ready_delay, tuple(faults), self.tick)
         self._svc_counter = 10
         self._rng = random.Random()
         reg = self.store.registry
@@ -70,7 +53,7 @@ class Controllers:
         self.store.listeners.append(self._on_event)
         self.store.defaulters = {("", "services"): self._default_service,
                                  ("apps", "deployments"): self._default_deployment,
-                                 ("", "pods"): self._default_pod}
+                                 ("", "pods"): self.kubelet.default_pod}
 
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -86,7 +69,7 @@ class Controllers:
     def _on_event(self, ev: WatchEvent) -> None:
         # called under the store lock: only note the change, never write from here
         if ev.key == ("", "pods") and ev.type == "ADDED":
-            self._track(ev.obj)
+            self.kubelet.track(ev.obj)
         self._wake.set()
 
     def _loop(self) -> None:
@@ -96,7 +79,6 @@ class Controllers:
             try:
                 self.reconcile()
             except Exception:  # keep the cluster alive; the error is visible in the server's log
-                import logging
                 logging.getLogger("gaie_tui.sim").exception("controller pass failed")
 
     # ---- defaulting (runs inside create, like admission) ---------------------------------
@@ -124,20 +106,13 @@ class Controllers:
         spec.setdefault("strategy", {"type": "RollingUpdate",
                                      "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})
 
-    @staticmethod
-    def _default_pod(obj: dict) -> None:
-        if not obj.get("status"):
-            obj["status"] = {"phase": "Pending", "qosClass": "BestEffort", "conditions": [
-                {"type": "PodScheduled", "status": "True", "lastTransitionTime": utc_now()}]}
-        obj.setdefault("spec", {}).setdefault("nodeName", NODE_NAME)
-
     # ---- reconcile -----------------------------------------------------------------------
     def reconcile(self) -> None:
         with self.store.lock:
             self._namespaces()
             self._deployments()
             self._replicasets()
-            self._pods(time.monotonic())
+            self.kubelet.step(time.monotonic())
             self._endpoints()
 
     def settle(self) -> None:
@@ -145,10 +120,8 @@ class Controllers:
         with self.store.lock:
             for _ in range(3):
                 self.reconcile()
-                for plan in self._plans.values():
-                    plan.due = 0.0
-                    plan.started -= self.ready_delay * 10
-                self._pods(time.monotonic())
+                self.kubelet.fast_forward()
+                self.kubelet.step(time.monotonic())
 
     def _namespaces(self) -> None:
         nss, _ = self.store.list(self.rt["namespaces"])
@@ -271,110 +244,12 @@ class Controllers:
                 for pod in sorted(pods, key=lambda p: p["metadata"]["creationTimestamp"])[want:]:
                     self.store.delete(pod_rt, ns, pod["metadata"]["name"])
                 pods = pods[:want]
-            ready = sum(1 for p in pods if _pod_ready(p))
+            ready = sum(1 for p in pods if pod_ready(p))
             labelled = sum(1 for p in pods if labels_match(selector_from_match(rs["spec"].get("selector")),
                                                            p["metadata"].get("labels")))
             status = {"replicas": len(pods), "fullyLabeledReplicas": labelled, "readyReplicas": ready,
                       "availableReplicas": ready, "observedGeneration": meta.get("generation", 1)}
             self._write_status(rs_rt, rs, {k: v for k, v in status.items() if v or k in ("replicas", "observedGeneration")})
-
-    # ---- pods ----------------------------------------------------------------------------
-    def _track(self, pod: dict) -> None:
-        if _pod_ready(pod) or (pod.get("status") or {}).get("phase") in ("Running", "Succeeded", "Failed"):
-            return  # seeded as already running
-        now = time.monotonic()
-        fault = fault_for(self.faults, pod["metadata"].get("labels"))
-        self._plans[pod["metadata"]["uid"]] = PodPlan(pod["metadata"]["namespace"], pod["metadata"]["name"],
-                                                      now, now + self.ready_delay, fault)
-
-    def _pods(self, now: float) -> None:
-        pod_rt = self.rt["pods"]
-        for uid, plan in list(self._plans.items()):
-            pod = self.store.peek(("", "pods"), plan.namespace, plan.name)
-            if pod is None or pod["metadata"]["uid"] != uid:
-                del self._plans[uid]
-                continue
-            if plan.stage == "done" or now < plan.due:
-                continue
-            status = self._next_status(pod, plan, now)
-            if status is not None:
-                self._write_status(pod_rt, pod, status)
-
-    def _next_status(self, pod: dict, plan: PodPlan, now: float) -> dict | None:
-        spec, meta = pod.get("spec") or {}, pod["metadata"]
-        containers = spec.get("containers") or []
-        status = clone(pod.get("status") or {})
-        if "podIP" not in status:
-            self._ip_counter += 1
-            ip = str(ipaddress.ip_address("10.244.0.0") + self._ip_counter)
-            status.update({"podIP": ip, "podIPs": [{"ip": ip}], "hostIP": "10.0.0.10",
-                           "hostIPs": [{"ip": "10.0.0.10"}], "startTime": utc_now()})
-        kind = plan.fault.kind if plan.fault else ""
-        started_at = status["startTime"]
-
-        def cstatus(c: dict, state: dict, ready: bool, restarts: int = 0, last: dict | None = None) -> dict:
-            out = {"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": ready,
-                   "started": "running" in state, "restartCount": restarts, "state": state}
-            if "running" in state or last:
-                out["imageID"] = f"{c.get('image', '').split(':')[0]}@sha256:{hashlib.sha256(c.get('image', '').encode()).hexdigest()}"
-                out["containerID"] = f"containerd://{hashlib.sha256((meta['uid'] + c['name']).encode()).hexdigest()}"
-            if last:
-                out["lastState"] = last
-            return out
-
-        if kind == "image-pull":
-            if plan.stage == "pending":
-                plan.stage, plan.due = "pull-error", now + max(self.ready_delay, 0.2)
-                reason = "ErrImagePull"
-                msg = "failed to pull and unpack image \"{img}\": failed to resolve reference \"{img}\": {img}: not found"
-                self._event(pod, "Failed", f'Failed to pull image "{containers[0].get("image", "") if containers else ""}": '
-                            "rpc error: code = NotFound desc = " + msg.format(img=containers[0].get("image", "") if containers else ""))
-            else:
-                plan.stage = "done"
-                reason = "ImagePullBackOff"
-                msg = 'Back-off pulling image "{img}"'
-                self._event(pod, "BackOff", msg.format(img=containers[0].get("image", "") if containers else ""))
-            status["containerStatuses"] = [cstatus(c, {"waiting": {"reason": reason, "message": msg.format(img=c.get("image", ""))}}, False)
-                                           for c in containers]
-            status["phase"] = "Pending"
-            status["conditions"] = _conditions(False, containers_reason="ContainersNotReady")
-            return status
-        if kind == "crashloop":
-            plan.restarts += 1 if plan.stage != "pending" else 0
-            plan.stage, plan.due = "crashing", now + max(self.ready_delay, 0.3)
-            last = {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": started_at, "finishedAt": utc_now()}}
-            status["containerStatuses"] = [cstatus(c, {"waiting": {"reason": "CrashLoopBackOff", "message":
-                f"back-off 10s restarting failed container={c['name']} pod={meta['name']}_{meta['namespace']}({meta['uid']})"}},
-                False, plan.restarts, last) for c in containers]
-            status["phase"] = "Running"
-            status["conditions"] = _conditions(False, containers_reason="ContainersNotReady")
-            if plan.restarts in (1, 3):
-                self._event(pod, "BackOff", f"Back-off restarting failed container {containers[0]['name'] if containers else ''} "
-                            f"in pod {meta['name']}_{meta['namespace']}({meta['uid']})")
-            return status
-        # healthy or never-ready: containers run; readiness depends on the fault and (EPP) on its pool
-        ready = kind != "never-ready"
-        if ready and is_epp(meta.get("labels")) and not pool_exists(self.store, meta["namespace"]):
-            ready = False  # the endpoint picker is not Ready until it has read its InferencePool
-            plan.due = now + self.tick
-        elif ready and is_epp(meta.get("labels")) and _leader_elected(containers) and self._other_leader(pod):
-            ready = False  # with leader election only the leader serves: the others stay unready
-            plan.due = now + self.tick
-        else:
-            plan.stage = "done"
-        running = {"running": {"startedAt": started_at}}
-        status["containerStatuses"] = [cstatus(c, running, ready) for c in containers]
-        status["phase"] = "Running"
-        status["conditions"] = _conditions(ready)
-        return status
-
-    def _other_leader(self, pod: dict) -> bool:
-        labels = pod["metadata"].get("labels") or {}
-        key = next(k for k in EPP_SELECTORS if str(labels.get(k, "")).endswith("-epp"))
-        peers = self.store.objects.get(("", "pods"), {}).get(pod["metadata"]["namespace"], {}).values()
-        return any(p["metadata"]["uid"] != pod["metadata"]["uid"] and _pod_ready(p)
-                   and (p["metadata"].get("labels") or {}).get(key) == labels[key]
-                   and not p["metadata"].get("deletionTimestamp") for p in peers)
 
     def _endpoints(self) -> None:
         """Endpoints for Services with a selector: ready and not-ready pod addresses."""
@@ -392,7 +267,7 @@ class Controllers:
             addr = [{"ip": p["status"]["podIP"], "nodeName": NODE_NAME, "targetRef": {
                 "kind": "Pod", "namespace": ns, "name": p["metadata"]["name"], "uid": p["metadata"]["uid"]}}
                 for p in sorted(pods, key=lambda p: p["metadata"]["name"])]
-            ready = [a for a, p in zip(addr, sorted(pods, key=lambda p: p["metadata"]["name"])) if _pod_ready(p)]
+            ready = [a for a, p in zip(addr, sorted(pods, key=lambda p: p["metadata"]["name"])) if pod_ready(p)]
             unready = [a for a in addr if a not in ready]
             ports = [{k: v for k, v in (("name", sp.get("name")), ("port", _target_port(sp, pods)),
                                         ("protocol", sp.get("protocol", "TCP"))) if v is not None}
@@ -410,37 +285,6 @@ class Controllers:
             if (ep["metadata"]["namespace"], ep["metadata"]["name"]) not in live:
                 self.store.delete(ep_rt, ep["metadata"]["namespace"], ep["metadata"]["name"])
 
-    def _event(self, pod: dict, reason: str, message: str) -> None:
-        meta = pod["metadata"]
-        now = utc_now()
-        self.store.create(self.rt["events"], meta["namespace"], {
-            "metadata": {"name": f"{meta['name']}.{hashlib.sha256((meta['uid'] + reason + now).encode()).hexdigest()[:16]}"},
-            "involvedObject": {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"],
-                               "apiVersion": "v1"},
-            "reason": reason, "message": message, "type": "Warning", "count": 1,
-            "firstTimestamp": now, "lastTimestamp": now, "source": {"component": "kubelet", "host": NODE_NAME}})
-
-
-def _conditions(ready: bool, containers_reason: str = "") -> list[dict]:
-    now = utc_now()
-    flag = "True" if ready else "False"
-    conds = [{"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
-             {"type": "Initialized", "status": "True", "lastTransitionTime": now},
-             {"type": "ContainersReady", "status": flag, "lastTransitionTime": now},
-             {"type": "Ready", "status": flag, "lastTransitionTime": now}]
-    if not ready and containers_reason:
-        for c in conds[2:]:
-            c["reason"] = containers_reason
-    return conds
-
-
-def _leader_elected(containers: list[dict]) -> bool:
-    args = [str(a) for c in containers for a in (c.get("args") or [])]
-    for i, a in enumerate(args):
-        if a.startswith("--ha-enable-leader-election"):
-            value = a.partition("=")[2] or (args[i + 1] if i + 1 < len(args) and not args[i + 1].startswith("--") else "true")
-            return value.strip('"').lower() != "false"
-    return False
 
 
 def _target_port(service_port: dict, pods: list[dict]):
@@ -453,9 +297,3 @@ def _target_port(service_port: dict, pods: list[dict]):
                         return cp.get("containerPort")
         return None
     return int(target) if target is not None else None
-
-
-def _pod_ready(pod: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
-

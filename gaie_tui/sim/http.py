@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import traceback
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
@@ -16,11 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from . import discovery, logs, protobuf, tables, validation
+from . import discovery, logs, protobuf, tables, validation, watch
 from .errors import ApiError
 from .patch import apply_merge, json_patch, merge_patch, strategic_merge
 from .resources import ResourceType
-from .selectors import fields_match, labels_match, parse_field_selector, parse_label_selector
+from .selectors import parse_field_selector, parse_label_selector
 from .store import clone
 
 if TYPE_CHECKING:
@@ -213,7 +212,7 @@ class ApiHandler(BaseHTTPRequestHandler):
             labels = parse_label_selector(self.query.get("labelSelector"))
             fields = parse_field_selector(self.query.get("fieldSelector"))
             if self.query.get("watch") in ("true", "1"):
-                return self._watch(rt, namespace, labels, fields)
+                return watch.stream(self, rt, namespace, labels, fields)
             items, rv = store.list(rt, namespace, labels, fields)
             if tables.wants_table(self.headers.get("Accept")):
                 return self._send(200, tables.table(rt, items, rv, self.query.get("includeObject", "Metadata")),
@@ -241,81 +240,6 @@ class ApiHandler(BaseHTTPRequestHandler):
             return self._send(200, {"kind": f"{rt.kind}List", "apiVersion": rt.api_version,
                                     "metadata": {"resourceVersion": str(store.rv)}, "items": deleted})
         raise ApiError.method_not_allowed()
-
-    def _watch(self, rt: ResourceType, namespace: str | None, labels, fields) -> None:
-        store = self.sim.store
-        try:
-            timeout = float(self.query.get("timeoutSeconds") or 1800)
-        except ValueError:
-            raise ApiError.bad_request("timeoutSeconds must be a number") from None
-        send_initial = self.query.get("sendInitialEvents") == "true"
-        start_rv = self.query.get("resourceVersion", "")
-        if send_initial or start_rv in ("", "0"):
-            with store.lock:
-                initial, rv = store.list(rt, namespace, labels, fields)
-                after = int(rv)
-        else:
-            initial = []
-            try:
-                after = int(start_rv)
-            except ValueError:
-                raise ApiError.bad_request(f"invalid resourceVersion {start_rv!r}") from None
-            store.events_after(after)  # raises 410 before the stream starts when too old
-        self.send_response(200)
-        self.send_header("Content-Type", tables.TABLE_CONTENT_TYPE if tables.wants_table(self.headers.get("Accept"))
-                         else "application/json")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.send_header("Cache-Control", "no-cache, private")
-        self.end_headers()
-        self.sim.record("GET", self.path, 200)
-
-        as_table = tables.wants_table(self.headers.get("Accept"))
-        include = self.query.get("includeObject", "Metadata")
-
-        def emit(kind: str, obj: dict) -> None:
-            if obj.get("apiVersion") != rt.api_version:
-                obj = {**obj, "apiVersion": rt.api_version}
-            if as_table and kind in ("ADDED", "MODIFIED", "DELETED"):
-                obj = tables.table(rt, [obj], obj["metadata"]["resourceVersion"], include)
-            line = json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
-            self.wfile.write(f"{len(line):x}\r\n".encode() + line + b"\r\n")
-            self.wfile.flush()
-
-        def matches(obj: dict | None) -> bool:
-            return obj is not None and (not labels or labels_match(labels, obj["metadata"].get("labels"))) \
-                and (not fields or fields_match(fields, obj))
-
-        deadline = time.monotonic() + timeout
-        generation = self.sim.generation
-        try:
-            for obj in initial:
-                emit("ADDED", obj)
-            if send_initial and self.query.get("allowWatchBookmarks") == "true":
-                emit("BOOKMARK", {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {
-                    "resourceVersion": str(after), "annotations": {"k8s.io/initial-events-end": "true"}}})
-            while time.monotonic() < deadline and not self.sim.stopping and generation == self.sim.generation:
-                try:
-                    events = store.events_after(after)
-                except ApiError as err:
-                    emit("ERROR", err.status())
-                    break
-                for ev in events:
-                    after = ev.rv
-                    if ev.key != rt.key or (namespace is not None and ev.namespace != namespace):
-                        continue
-                    now, before = matches(ev.obj), matches(ev.prev)
-                    if ev.type == "DELETED":
-                        if before or now:
-                            emit("DELETED", ev.obj)
-                    elif now:
-                        emit("ADDED" if ev.type == "ADDED" or not before else "MODIFIED", ev.obj)
-                    elif before:
-                        emit("DELETED", ev.obj)
-                store.wait(after, min(0.5, max(0.0, deadline - time.monotonic())))
-            self.wfile.write(b"0\r\n\r\n")
-            self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError, OSError):
-            self.close_connection = True
 
     # ---- single objects ------------------------------------------------------------------
     def _object(self, method: str, rt: ResourceType, namespace: str, name: str, sub: str, raw: bytes) -> None:

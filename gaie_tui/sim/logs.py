@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from .controllers import pool_exists
+from .kubelet import pool_exists
 from .errors import ApiError
 from .faults import EPP_SELECTORS, Fault, fault_for, is_epp
 from .selectors import labels_match, selector_from_match

@@ -152,13 +152,13 @@ class SimServer:
     @property
     def faults(self) -> tuple[Fault, ...]:
         """The faults in force: the scenario's, or those given to the constructor / reset / set_faults."""
-        return self.controllers.faults if self.controllers else ()
+        return self.controllers.kubelet.faults if self.controllers else ()
 
     def set_faults(self, faults: tuple[Fault, ...]) -> None:
         """Change the faults at run time; they hit pods created from now on (and their logs)."""
         self.extra_faults = tuple(faults)
         if self.controllers:
-            self.controllers.faults = self.extra_faults
+            self.controllers.kubelet.faults = self.extra_faults
 
     def set_ready_delay(self, seconds: float) -> None:
         """How long pods created from now on take to become Ready."""
@@ -166,7 +166,7 @@ class SimServer:
             raise SimError("ready_delay cannot be negative")
         self.ready_delay = seconds
         if self.controllers:
-            self.controllers.ready_delay = seconds
+            self.controllers.kubelet.ready_delay = seconds
 
     # ---- facts for clients ---------------------------------------------------------------
     @property
