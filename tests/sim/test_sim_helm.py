@@ -9,6 +9,7 @@ import pytest
 from kubernetes import client
 
 from conftest import ALL_CHARTS, CHART_IDS  # tests/conftest.py (rootdir conftest, on sys.path)
+from gaie_tui.sim import helmrelease
 from sim_testkit import api_client, cluster, helm  # noqa: F401 - fixtures
 
 RELEASE = "gaie"
@@ -84,6 +85,13 @@ def test_release_life_cycle(chart, helm, cluster, shared_dir):
     epp_label = "llm-d-router-gateway" if name.startswith("llm-d-router-gateway") else "inferencepool"
     pods = core.list_namespaced_pod(NS, label_selector=f"{epp_label}={RELEASE}-epp").items
     assert len(pods) == 1 and pods[0].status.phase == "Running"
+
+    # the kubernetes client reads helm's own release Secret: chart version and values without helm
+    secret = core.read_namespaced_secret(f"sh.helm.release.v1.{RELEASE}.v1", NS)
+    assert secret.type == "helm.sh/release.v1" and secret.metadata.labels["status"] == "deployed"
+    release = helmrelease.decode_release(secret.data["release"])
+    assert f'{release["chart"]["metadata"]["name"]}-{release["chart"]["metadata"]["version"]}' == name
+    assert release["config"] == _values(name) and release["info"]["status"] == "deployed"
 
     # status, list, get values
     status = helm.ok("status", RELEASE, "-o", "json")
