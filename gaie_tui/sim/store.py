@@ -217,8 +217,8 @@ class Store:
             return clone(obj)
 
     def update(self, rt: ResourceType, namespace: str, name: str, obj: dict, *, subresource: str = "",
-               dry_run: bool = False, internal: bool = False) -> dict:
-        """PUT semantics. `internal` writes (controllers) may change status through the main resource."""
+               dry_run: bool = False) -> dict:
+        """PUT semantics: the main resource ignores status changes, the status subresource takes only those."""
         with self.lock:
             namespace = namespace if rt.namespaced else ""
             old = self.peek(rt.key, namespace, name)
@@ -250,7 +250,7 @@ class Store:
                 meta["name"] = name
                 if rt.namespaced:
                     meta["namespace"] = namespace
-                if rt.has_status and not internal:
+                if rt.has_status:
                     if "status" in old:
                         new["status"] = old["status"]
                     else:

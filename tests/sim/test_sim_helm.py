@@ -152,3 +152,14 @@ def test_dry_run_create_namespace_and_client_side_apply(helm, cluster, shared_di
     log = "\n".join(cluster.server.request_log)
     assert f"POST /apis/apps/v1/namespaces/{NS}/deployments" in log
     assert not cluster.server.errors
+
+
+def test_helm_over_tls_with_a_bearer_token(helm_bin, tmp_path, shared_dir):
+    from gaie_tui.sim.demo import simulated_cluster
+    from sim_testkit import Helm
+    chart = next(p for p in ALL_CHARTS if p.name == "inferencepool-v1.5.0.tgz")
+    with simulated_cluster("llm-d-ready", tls=True, ready_delay=0.1) as c:
+        helm = Helm(helm_bin, c, tmp_path)
+        helm.ok("install", RELEASE, str(chart), "-f", helm.values_file(_values(chart.stem)), "--wait")
+        assert json.loads(helm.ok("list", "-o", "json").stdout)[0]["status"] == "deployed"
+        assert "Unauthorized" not in "\n".join(c.server.request_log)
