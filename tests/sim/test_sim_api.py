@@ -309,13 +309,24 @@ def test_only_loopback_binds_and_reset_is_fast():
 
 
 def test_tls_and_bearer_token(tmp_path):
+    import ssl
+    import urllib.error
     from gaie_tui.sim.demo import simulated_cluster
     with simulated_cluster("empty-cluster", tls=True, ready_delay=0.1) as c:
         assert c.url.startswith("https://127.0.0.1:")
         api = api_client(c)
-        assert [n.metadata.name for n in client.CoreV1Api(api).list_namespace().items]
-        with pytest.raises(Exception):  # no token: 401; no CA: TLS failure
-            urllib.request.urlopen(c.url + "/api/v1/namespaces")
+        assert {n.metadata.name for n in client.CoreV1Api(api).list_namespace().items} >= {"default"}
+        with pytest.raises(urllib.error.URLError) as err:  # the self-signed CA is not trusted by default
+            urllib.request.urlopen(c.url + "/api/v1/namespaces", timeout=5)
+        assert isinstance(err.value.reason, ssl.SSLError)
+        ctx = ssl.create_default_context(cadata=c.server.ca_pem.decode())
+        with pytest.raises(urllib.error.HTTPError) as err:  # trusted, but no token
+            urllib.request.urlopen(c.url + "/api/v1/namespaces", timeout=5, context=ctx)
+        assert err.value.code == 401
+        req = urllib.request.Request(c.url + "/api/v1/namespaces",
+                                     headers={"Authorization": f"Bearer {c.server.token}"})
+        assert urllib.request.urlopen(req, timeout=5, context=ctx).status == 200
+        assert urllib.request.urlopen(c.url + "/readyz", timeout=5, context=ctx).read() == b"ok"
 
 
 def test_table_answers_for_kubectl_style_clients(cluster):
