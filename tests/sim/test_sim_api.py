@@ -189,9 +189,12 @@ def test_deployment_rollout_pods_become_ready_after_delay(cluster):
     body = {"metadata": {"name": "web"}, "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
             "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [
                 {"name": "web", "image": "nginx:1.27"}]}}}}
+    cluster.server.set_ready_delay(1.0)  # long enough to see the pods Pending even on a busy machine
     apps.create_namespaced_deployment("default", body)
-    time.sleep(0.05)
-    pods = core.list_namespaced_pod("default", label_selector="app=web").items
+    deadline = time.monotonic() + 5
+    while len(pods := core.list_namespaced_pod("default", label_selector="app=web").items) < 2:
+        assert time.monotonic() < deadline, "the ReplicaSet did not create its pods"
+        time.sleep(0.02)
     assert len(pods) == 2 and {p.status.phase for p in pods} == {"Pending"}
     assert all(p.metadata.labels.get("pod-template-hash") for p in pods)
     deadline = time.monotonic() + 5
