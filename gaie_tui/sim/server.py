@@ -32,6 +32,7 @@ from .store import Store
 
 log = logging.getLogger("gaie_tui.sim")
 ALLOWED_HOST = "127.0.0.1"
+USER = "gaie-sim-admin"  # who the kubeconfig's credentials stand for, in RBAC messages
 DEFAULT_READY_DELAY = 2.0
 
 
@@ -215,9 +216,9 @@ class SimServer:
         if rule is None or rt.kind == "SelfSubjectAccessReview":
             return
         where = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
-        raise ApiError.forbidden(f'{rt.qualified}{" " + repr(name).replace(chr(39), chr(34)) if name else ""} is forbidden: '
-                                 f'User "gaie-sim-admin" cannot {verb} resource "{rt.plural}" in API group '
-                                 f'"{rt.group}"{where}')
+        target = f'{rt.qualified} "{name}"' if name else rt.qualified
+        raise ApiError.forbidden(f'{target} is forbidden: User "{USER}" cannot {verb} resource "{rt.plural}" '
+                                 f'in API group "{rt.group}"{where}')
 
     def access_review(self, body: dict) -> dict:
         attrs = (body.get("spec") or {}).get("resourceAttributes") or {}
