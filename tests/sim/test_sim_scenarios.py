@@ -269,3 +269,15 @@ def test_faults_and_ready_delay_change_at_run_time():
             vllm = core.list_namespaced_pod(NS, label_selector=f"{LEGACY}=true").items[0]
             core.read_namespaced_pod_log(vllm.metadata.name, NS, previous=True)
         assert err.value.status == 400 and "previous terminated container" in err.value.body
+
+
+@pytest.mark.parametrize("scenario", ["image-pull-error", "epp-crashloop", "epp-never-ready"])
+def test_faulty_epp_makes_helm_wait_time_out(scenario, helm_bin, tmp_path):
+    if CHART is None:
+        pytest.skip("inferencepool-v1.5.0.tgz is not among the chart archives")
+    with simulated_cluster(scenario, ready_delay=FAST_READY) as c:
+        proc = Helm(helm_bin, c, tmp_path).run("install", "gaie", str(CHART), *VALUES, "--wait", "--timeout", "2s")
+        assert proc.returncode != 0
+        assert "context deadline exceeded" in proc.stderr or "timed out" in proc.stderr, proc.stderr
+        status = client.AppsV1Api(api_client(c)).read_namespaced_deployment("gaie-epp", NS).status
+        assert not status.ready_replicas
