@@ -1,10 +1,18 @@
 """Named cluster scenarios: what the simulated cluster contains when it starts or is reset.
 
-A scenario is a `Scenario` in `SCENARIOS`. To add one, write a `seed(cluster)` function that
-creates objects through `Seed` (namespaces, secrets, model-server deployments ...) and register
-it with `register(Scenario(name=..., description=..., crds=..., seed=..., faults=..., forbidden=...))`.
-`faults` break the pods they select (image pull errors, crash loops, never-ready); `forbidden`
-denies verbs on resources both to SelfSubjectAccessReview and to real requests.
+A scenario is a `Scenario` in `SCENARIOS`. To add one, write a seed function that builds objects
+through `Seed` and register it:
+
+    def _two_pools(s: Seed) -> None:
+        s.namespace("team-a")
+        s.model_servers("team-a", "vllm-a", {"llm-d.ai/inference-serving": "true"})
+
+    register(Scenario("two-pools", "what it shows, in one line", crds=LLMD_CRDS, seed=_two_pools,
+                      faults=(Fault("crashloop"),), forbidden=(Rule("create", "roles"),)))
+
+Every scenario also gets `default`, `kube-system`, `kube-public` and a node. `faults` break the
+pods they select (image pull errors, crash loops, never-ready); `forbidden` denies verbs on
+resources both to SelfSubjectAccessReview and to real requests.
 """
 from __future__ import annotations
 
@@ -47,13 +55,11 @@ class Seed:
     """Helpers a scenario's seed function uses to populate the store."""
     store: Store
 
-    def _rt(self, group: str, version: str, plural: str):
-        rt = self.store.registry.lookup(group, version, plural)
-        assert rt is not None, f"{group}/{version} {plural} is not served"
-        return rt
-
     def create(self, group: str, version: str, plural: str, obj: dict, namespace: str = "") -> dict:
-        return self.store.create(self._rt(group, version, plural), namespace, obj)
+        rt = self.store.registry.lookup(group, version, plural)
+        if rt is None:  # a scenario bug (e.g. a custom resource before its CRD): fail loudly at start
+            raise ValueError(f"{group or 'core'}/{version} {plural} is not served")
+        return self.store.create(rt, namespace, obj)
 
     def namespace(self, name: str, labels: dict | None = None) -> None:
         self.create("", "v1", "namespaces", {"metadata": {"name": name, "labels": {
@@ -65,6 +71,10 @@ class Seed:
     def secret(self, namespace: str, name: str, data: dict[str, str], type_: str = "Opaque") -> None:
         self.create("", "v1", "secrets", {"metadata": {"name": name}, "type": type_, "data": {
             k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}, namespace)
+
+    def helm_release(self, name: str, namespace: str, **kwargs) -> None:
+        """A helm release Secret in helm's storage format (see helmrelease.release_secret)."""
+        self.create("", "v1", "secrets", release_secret(name, namespace, **kwargs), namespace)
 
     def model_servers(self, namespace: str, name: str, labels: dict[str, str], replicas: int = 2,
                       model: str = "Qwen/Qwen3-0.6B", port: int = 8000) -> None:
@@ -145,9 +155,8 @@ def _llm_d(label: str = LEGACY_MODEL_LABEL, servers: bool = True, extra: dict | 
 
 def _pending(s: Seed) -> None:
     _llm_d()(s)
-    s.store.create(s._rt("", "v1", "secrets"), LLMD_NAMESPACE,
-                   release_secret(PENDING_RELEASE, LLMD_NAMESPACE, values={
-                       "inferencePool": {"modelServers": {"matchLabels": {LEGACY_MODEL_LABEL: "true"}}}}))
+    s.helm_release(PENDING_RELEASE, LLMD_NAMESPACE, status="pending-install", values={
+        "inferencePool": {"modelServers": {"matchLabels": {LEGACY_MODEL_LABEL: "true"}}}})
 
 
 register(Scenario("llm-d-ready", "namespace llm-d with 2 Ready vLLM pods (llm-d.ai/inferenceServing=true, "
