@@ -167,6 +167,7 @@ class HelmProcess:
         self._subscribers: list[Callable[[LogLine | None], None]] = []
         self._readers: list[threading.Thread] = []
         self._done = threading.Event()
+        self._open_streams = 2
         self._start = 0.0
         self.cancelled = False
         self.timed_out = False
@@ -194,6 +195,15 @@ class HelmProcess:
         for raw in iter(pipe.readline, b""):
             self._emit(LogLine(time.time(), stream, redact(raw.decode("utf-8", "replace").rstrip("\r\n"))))
         pipe.close()
+        with self._lock:
+            self._open_streams -= 1
+            last = self._open_streams == 0
+            if last:
+                self._done.set()  # under the lock: lines() either sees done or gets the end marker
+                subs = list(self._subscribers)
+        if last:
+            for sub in subs:
+                sub(None)
 
     def _emit(self, line: LogLine | None) -> None:
         with self._lock:
@@ -246,8 +256,6 @@ class HelmProcess:
             self._proc.wait()
         for t in self._readers:
             t.join(5)
-        self._done.set()
-        self._emit(None)
         rc = self._proc.returncode
         result = HelmResult(argv=self.shown_argv, returncode=rc, duration=time.monotonic() - self._start,
                             lines=list(self._lines), cancelled=self.cancelled, timed_out=self.timed_out)
@@ -255,7 +263,8 @@ class HelmProcess:
         return result
 
     async def lines(self) -> AsyncIterator[LogLine]:
-        """Every line (already seen ones first) until helm ends."""
+        """Every line (already seen ones first) until helm closes its output; `wait()` need not
+        have been called."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue = asyncio.Queue()
 

@@ -95,15 +95,26 @@ class Record:
 
     def save(self, data: dict) -> None:
         data = {**data, "steps": [s.to_dict() for s in self.steps], "record_dir": str(self.path)}
-        text = redact(json.dumps(data, indent=2, default=str))
-        _atomic(self.path / "record.json", text + "\n")
-        _atomic(self.path / "record.md", redact(markdown(json.loads(text))))
+        clean = _redact_tree(json.loads(json.dumps(data, default=str)))
+        _atomic(self.path / "record.json", json.dumps(clean, indent=2) + "\n")
+        _atomic(self.path / "record.md", redact(markdown(clean)))
 
     def close(self) -> None:
         try:
             self._log.close()
         except OSError:
             pass
+
+
+def _redact_tree(node):
+    """Redact every string in a JSON tree (redacting the serialised text could break the JSON)."""
+    if isinstance(node, str):
+        return redact(node)
+    if isinstance(node, list):
+        return [_redact_tree(n) for n in node]
+    if isinstance(node, dict):
+        return {k: _redact_tree(v) for k, v in node.items()}
+    return node
 
 
 def _atomic(path: Path, text: str) -> None:
