@@ -113,6 +113,10 @@ def test_pending_release_blocks_helm_upgrade(helm_bin, tmp_path):
         assert [(r["name"], r["status"]) for r in listed] == [(scenarios.PENDING_RELEASE, "pending-install")]
         proc = helm.run("upgrade", "--install", scenarios.PENDING_RELEASE, str(CHART), *VALUES)
         assert proc.returncode != 0 and "another operation" in proc.stderr
+        assert "STATUS: pending-install" in helm.ok("status", scenarios.PENDING_RELEASE).stdout
+        helm.ok("uninstall", scenarios.PENDING_RELEASE)  # the way out a user takes
+        helm.ok("install", scenarios.PENDING_RELEASE, str(CHART), *VALUES, "--wait")
+        assert json.loads(helm.ok("status", scenarios.PENDING_RELEASE, "-o", "json").stdout)["info"]["status"] == "deployed"
 
 
 def test_rbac_forbidden_denies_reviews_and_requests(helm_bin, tmp_path):
