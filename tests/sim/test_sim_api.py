@@ -264,6 +264,17 @@ def test_crd_registration_and_removal_changes_discovery(cluster):
                  "endpointPickerRef": {"name": "p-epp", "port": {"number": 9002}}}})
     got = custom.get_namespaced_custom_object("inference.networking.k8s.io", "v1", NS, "inferencepools", "p")
     assert got["metadata"]["generation"] == 1
+    parents = {"parents": [{"parentRef": {"name": "gw"}, "conditions": [{"type": "Accepted", "status": "True",
+               "reason": "Accepted", "message": "", "lastTransitionTime": "2026-01-01T00:00:00Z",
+               "observedGeneration": 1}]}]}
+    custom.patch_namespaced_custom_object("inference.networking.k8s.io", "v1", NS, "inferencepools", "p",
+                                          {"status": parents})  # the main resource ignores status
+    assert "status" not in custom.get_namespaced_custom_object_status(
+        "inference.networking.k8s.io", "v1", NS, "inferencepools", "p")
+    custom.patch_namespaced_custom_object_status("inference.networking.k8s.io", "v1", NS, "inferencepools", "p",
+                                                 {"status": parents})
+    got = custom.get_namespaced_custom_object("inference.networking.k8s.io", "v1", NS, "inferencepools", "p")
+    assert got["status"] == parents and got["metadata"]["generation"] == 1
     crd = ext.read_custom_resource_definition(scenarios.INFERENCEPOOL_CRD)
     assert {c.type: c.status for c in crd.status.conditions}["Established"] == "True"
     ext.delete_custom_resource_definition(scenarios.INFERENCEPOOL_CRD)

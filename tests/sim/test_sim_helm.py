@@ -8,7 +8,7 @@ import time
 import pytest
 from kubernetes import client
 
-from conftest import ALL_CHARTS, CHART_IDS  # tests/conftest.py (rootdir conftest, on sys.path)
+from support import ALL_CHARTS, CHART_IDS  # tests/conftest.py (rootdir conftest, on sys.path)
 from gaie_tui.sim import helmrelease
 from sim_testkit import api_client, cluster, helm  # noqa: F401 - fixtures
 

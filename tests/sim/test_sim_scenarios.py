@@ -7,7 +7,7 @@ import time
 import pytest
 from kubernetes import client
 
-from conftest import ALL_CHARTS
+from support import ALL_CHARTS
 from gaie_tui.sim import helmrelease, scenarios
 from gaie_tui.sim.demo import simulated_cluster
 from gaie_tui.sim.faults import Fault
