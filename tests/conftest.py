@@ -7,23 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("GAIE_TUI_SHARED", ROOT.parent / "shared"))
-CHARTS = SHARED / "charts"
-
-
-def chart_archives() -> list[Path]:
-    return sorted(CHARTS.glob("*.tgz")) if CHARTS.is_dir() else []
-
-
-def _version_key(p: Path):
-    from gaie_tui.core import versions
-    name, _, ver = p.stem.rpartition("-")
-    return (name, versions.key(ver))
-
-
-ALL_CHARTS = sorted(chart_archives(), key=_version_key)
-CHART_IDS = [p.stem for p in ALL_CHARTS]
+from support import ALL_CHARTS, CHART_IDS, CHARTS, ROOT, SHARED, chart_archives  # noqa: F401
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import ALL_CHARTS, CHART_IDS, ROOT
+from support import ALL_CHARTS, CHART_IDS, ROOT
 from gaie_tui.core.chartref import ChartRef
 from gaie_tui.core.errors import UserError
 from gaie_tui.core.generate import Answers, chart_from_header, generate

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT
+from support import ROOT
 
 SCRIPT = ROOT / "scripts" / "install-helm"
 

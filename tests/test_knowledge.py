@@ -7,7 +7,7 @@ import tarfile
 
 import pytest
 
-from conftest import ALL_CHARTS, CHART_IDS
+from support import ALL_CHARTS, CHART_IDS
 from gaie_tui.core.chart import load_chart
 from gaie_tui.core.chartref import ChartRef, FAMILIES, parse_ref
 from gaie_tui.core.errors import UserError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ALL_CHARTS, CHART_IDS, CHARTS, SHARED  # noqa: F401  (root tests/conftest.py)
+from support import ALL_CHARTS, CHART_IDS, CHARTS, SHARED  # noqa: F401  (root tests/conftest.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 HELM = ROOT / ".tools" / "bin" / "helm"

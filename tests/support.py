@@ -1,0 +1,27 @@
+"""Paths and chart lists every test module may import (`from support import …`).
+
+They live here, not in conftest.py, because each test folder has its own conftest.py and only one
+module can be called `conftest` at a time: importing from it picks whichever loaded first.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("GAIE_TUI_SHARED", ROOT.parent / "shared"))
+CHARTS = SHARED / "charts"
+
+
+def chart_archives() -> list[Path]:
+    return sorted(CHARTS.glob("*.tgz")) if CHARTS.is_dir() else []
+
+
+def _version_key(p: Path):
+    from gaie_tui.core import versions
+    name, _, ver = p.stem.rpartition("-")
+    return (name, versions.key(ver))
+
+
+ALL_CHARTS = sorted(chart_archives(), key=_version_key)
+CHART_IDS = [p.stem for p in ALL_CHARTS]
