@@ -44,7 +44,9 @@ class WizardScreen(Screen):
             "  [SIMULATED]" if self.app.simulated_banner else "")
 
     def set_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
+        if getattr(self, "_status_text", None) != text:  # an unchanged line costs no bytes
+            self._status_text = text
+            self.query_one("#status", Static).update(text)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -91,6 +91,9 @@ class ReviewScreen(WizardScreen):
                 f"  Production-looking target: you will type the release name." if prod else ""))
             q("#approval", Static).set_class(False, "blocked")
         q("#approve", Button).disabled = bool(self.blockers)
+        n_warn = sum(1 for d in all_d if d.severity == "warning")
+        self.set_status(f"✗ {len(errors)} errors  ⚠ {n_warn} warnings  · "
+                        + ("approval blocked" if self.blockers else "a approves · c copies the helm command"))
 
         # the plan in plain words
         epp = _get(values, lay.epp) or {}

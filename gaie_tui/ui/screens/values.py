@@ -8,6 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -179,7 +180,8 @@ class ValuesScreen(WizardScreen):
         if new != old:
             highlighted = plist.highlighted
             plist.clear_options()
-            plist.add_options([Option(t, id=str(i)) for i, t in enumerate(new)] or
+            plist.add_options([Option(Text(t, no_wrap=True, overflow="ellipsis"), id=str(i))
+                               for i, t in enumerate(new)] or
                               [Option("no problems found", id="none", disabled=True)])
             if highlighted is not None and diags:
                 plist.highlighted = min(highlighted, len(diags) - 1)
@@ -227,7 +229,10 @@ class ValuesScreen(WizardScreen):
                 lines.append(f"→ {d.hint}")
             if d.fix is not None:
                 lines.append(f"ctrl+f: {d.fix.label}")
-        self.query_one("#explain-body", Static).update("\n".join(lines))
+        new = "\n".join(lines)
+        if new != getattr(self, "_explained", None):
+            self._explained = new
+            self.query_one("#explain-body", Static).update(new)
 
     # ---- problems navigation ----------------------------------------------------------------
     def _jump(self, index: int) -> None:

@@ -11,7 +11,8 @@ from textual.widgets import Button, Input, Label, Static
 class Confirm(ModalScreen[bool]):
     """Yes/No; with `typed`, Yes is only possible after typing that exact word."""
 
-    BINDINGS = [Binding("escape", "no", "Cancel", id="confirm.cancel")]
+    BINDINGS = [Binding("escape,n", "no", "Cancel", id="confirm.cancel"),
+                Binding("y", "yes", "Yes", id="confirm.yes")]
 
     def __init__(self, question: str, *, yes: str = "Yes", no: str = "No", typed: str | None = None,
                  danger: bool = False) -> None:
@@ -21,6 +22,8 @@ class Confirm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="danger" if self.danger else ""):
             yield Static(self.question, id="question", markup=False)
+            if not self.typed:
+                yield Static("y yes · n/esc no", classes="hint")
             if self.typed:
                 yield Label(f"Type {self.typed} to confirm:")
                 yield Input(placeholder=self.typed, id="typed")
@@ -44,6 +47,10 @@ class Confirm(ModalScreen[bool]):
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+    def action_yes(self) -> None:
+        if not self.typed:  # a typed confirmation is never short-cut by a key
+            self.dismiss(True)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""UI benchmarks: start to first screen, keystroke-to-diagnostics latency, bytes per update.
+
+    .venv/bin/python benchmarks/bench_ui.py [--runs 7] [--json]
+
+1. Process start to first screen: `gaie-tui` (offline, empty HOME) and a minimal Textual app,
+   both in a pseudo-terminal, timed from fork to the first bytes of their first screen's text.
+2. Keystroke-to-diagnostics: 200 characters typed through Pilot into a 300-line values file;
+   per key, the time from the key press to the diagnostics being applied (p50/p95).
+3. Bytes to the terminal for one editor keystroke and one unchanged dashboard refresh, counted
+   at the driver (the real renderer, with the headless driver's output switched on).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import pty
+import select
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MINIMAL = """
+from textual.app import App
+from textual.widgets import Static
+class Minimal(App):
+    def compose(self):
+        yield Static("MINIMAL-READY")
+Minimal().run()
+"""
+
+
+def time_to_text(argv: list[str], marker: bytes, env: dict, timeout: float = 20.0) -> float:
+    """Seconds from fork to `marker` appearing in the program's terminal output."""
+    t0 = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # child
+        os.execvpe(argv[0], argv, env)
+    buf = b""
+    elapsed = float("nan")
+    try:
+        os.set_blocking(fd, False)
+        import fcntl
+        import struct
+        import termios
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        deadline = t0 + timeout
+        while time.perf_counter() < deadline:
+            r, _, _ = select.select([fd], [], [], 0.05)
+            if r:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                buf += chunk
+                if marker in buf:
+                    elapsed = time.perf_counter() - t0
+                    break
+    finally:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        os.close(fd)
+    return elapsed
+
+
+def bench_start(runs: int) -> dict:
+    home = tempfile.mkdtemp(prefix="gaie-bench-home-")
+    env = dict(os.environ, HOME=home, TERM="xterm-256color", KUBECONFIG=os.path.join(home, "none"),
+               GAIE_TUI_STATE_DIR=os.path.join(home, "state"), GAIE_TUI_CONFIG_DIR=os.path.join(home, "cfg"),
+               TEXTUAL_ANIMATIONS="none")
+    exe = str(Path(sys.executable).with_name("gaie-tui"))
+    minimal = os.path.join(home, "minimal.py")
+    Path(minimal).write_text(MINIMAL)
+    ours, base = [], []
+    for _ in range(runs):  # interleaved so both see the same machine state
+        base.append(time_to_text([sys.executable, minimal], b"MINIMAL-READY", env))
+        ours.append(time_to_text([exe], b"Release", env))
+    m_ours, m_base = statistics.median(ours), statistics.median(base)
+    return {"gaie_tui_s": round(m_ours, 3), "minimal_textual_s": round(m_base, 3),
+            "ratio": round(m_ours / m_base, 2), "runs": runs,
+            "goal": "gaie-tui <= 0.6 s and <= 1.5x minimal"}
+
+
+def _values_300() -> str:
+    from gaie_tui.core.chartref import parse_ref
+    from gaie_tui.core.generate import Answers, generate
+    from gaie_tui.core.knowledge import KnowledgeStore
+    chart = KnowledgeStore().get(parse_ref("inferencepool@v1.5.0"))
+    text = generate(chart, Answers(hf_secret="llm-d-hf-token")).text
+    lines = text.splitlines()
+    extra = ["inferenceExtension:"] if False else []
+    # pad to 300 lines with a large, valid plugins config (a realistic long file)
+    pad = ["  pluginsCustomConfig:", "    custom.yaml: |"] + [f"      # plugin setting {i}" for i in range(300)]
+    idx = next(i for i, l in enumerate(lines) if l.startswith("inferenceExtension:")) + 1
+    lines[idx:idx] = pad[: max(0, 300 - len(lines))] + extra
+    return "\n".join(lines) + "\n"
+
+
+async def bench_keystrokes(n: int = 200) -> dict:
+    from gaie_tui.ui.app import GaieApp
+    from gaie_tui.ui.screens import values as values_screen
+    from gaie_tui.ui.services import Services
+    from gaie_tui.ui.state import WizardState
+    values_screen.DEEP_DELAY = 3600  # only the per-keystroke (fast) layer is measured
+    state = WizardState()
+    state.values_text = _values_300()
+    state.chart_ref = "inferencepool@v1.5.0"
+    app = GaieApp(Services(offline=True), state, resume=False, cursor_blink=False)
+    lat: list[float] = []
+    async with app.run_test(size=(120, 40), notifications=False) as pilot:
+        app.goto("values")
+        await pilot.pause(0.5)
+        scr = app.screen
+        lines = state.values_text.count("\n")
+        editor = scr.query_one("#editor")
+        row = next(i for i, l in enumerate(editor.text.splitlines()) if l.strip().startswith("replicas:"))
+        editor.move_cursor((row, len(editor.document.get_line(row))))
+        done = {"t": None}
+        scr.latency_probe = lambda: done.__setitem__("t", time.perf_counter())
+        text = "  # typing a comment to measure how fast diagnostics follow each key " * 4
+        for ch in text[:n]:
+            done["t"] = None
+            t0 = time.perf_counter()
+            await pilot.press("space" if ch == " " else ("number_sign" if ch == "#" else ch))
+            while done["t"] is None:
+                await asyncio.sleep(0)
+            lat.append(done["t"] - t0)
+    lat.sort()
+    return {"file_lines": lines, "keys": len(lat), "p50_ms": round(statistics.median(lat) * 1000, 2),
+            "p95_ms": round(lat[int(len(lat) * 0.95) - 1] * 1000, 2), "goal": "p95 < 50 ms"}
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def __call__(self, data: str) -> None:
+        self.bytes += len(data.encode("utf-8"))
+
+
+async def bench_bytes() -> dict:
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    from gaie_tui.ui.app import GaieApp
+    from gaie_tui.ui.screens import values as values_screen
+    from gaie_tui.ui.services import CheckRow, DeployResult, Services
+    values_screen.DEEP_DELAY = 3600
+
+    class Fake(Services):
+        def contexts(self):
+            return ["bench"], "bench"
+
+        def connect(self, context):
+            from gaie_tui.ui.services import ClusterView
+            return ClusterView("bench", "https://bench", ["llm-d"], "llm-d")
+
+        def secret_names(self, ns):
+            return []
+
+        def pods(self, ns):
+            return []
+
+        def deployed_values(self, r, n):
+            return None
+
+        def render_objects(self, plan):
+            return ["Deployment/x"], ""
+
+        def deploy(self, plan, on_line, cancel):
+            on_line("done")
+            return DeployResult(True, revision=1)
+
+        def verify(self, plan, selector, label):
+            return [CheckRow(f"c{i}", f"check {i}", "pass", "fine", ["evidence"]) for i in range(8)]
+
+    counter = _Counter()
+    HeadlessDriver.is_headless = property(lambda self: False)   # render for real …
+    HeadlessDriver.write = lambda self, data: counter(data)     # … and count what would be sent
+    tmp = tempfile.mkdtemp(prefix="gaie-bench-")
+    os.environ["GAIE_TUI_STATE_DIR"] = tmp
+    app = GaieApp(Fake(context="bench", record_dir=tmp), resume=False, cursor_blink=False, clock=lambda: 0.0)
+    out = {}
+    async with app.run_test(size=(80, 24), notifications=False) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.5)
+        editor = app.screen.query_one("#editor")
+        editor.move_cursor((8, len(editor.document.get_line(8))))
+        await pilot.pause(0.3)
+        counter.bytes = 0
+        await pilot.press("1")
+        await pilot.pause(0.3)
+        out["editor_keystroke_bytes"] = counter.bytes
+        await pilot.press("backspace")
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.5)
+        await pilot.press("a")
+        await pilot.pause(0.2)
+        await pilot.press("y")
+        await pilot.pause(0.5)
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.8)
+        scr = app.screen
+        scr.timer.pause()
+        await pilot.pause(0.3)
+        counter.bytes = 0
+        scr.action_refresh()
+        await pilot.pause(0.5)
+        out["dashboard_refresh_unchanged_bytes"] = counter.bytes
+        out["full_repaint_bytes_80x24"] = None
+        counter.bytes = 0
+        app.screen.refresh()
+        await pilot.pause(0.3)
+        out["full_repaint_bytes_80x24"] = counter.bytes
+    out["goal"] = "a few hundred bytes, not a repaint"
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    results = {"start_to_first_screen": bench_start(args.runs),
+               "keystroke_to_diagnostics": asyncio.run(bench_keystrokes())}
+    results["bytes_to_terminal"] = asyncio.run(bench_bytes())
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for name, r in results.items():
+            print(f"{name}:")
+            for k, v in r.items():
+                print(f"  {k}: {v}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
