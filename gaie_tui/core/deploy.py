@@ -119,7 +119,11 @@ def render(plan: Plan) -> Expected:
         res = helm_mod.HelmResult(argv=argv, returncode=rc, duration=0.0,
                                   lines=[helm_mod.LogLine(time.time(), "stderr", ln) for ln in err.splitlines()])
         ex = helm_mod.explain(res) or helm_mod.Explanation("render", "the chart could not be rendered", "")
-        last = next((ln for ln in reversed(err.splitlines()) if ln.strip()), "")
+        if ex.kind == "failed":
+            ex = helm_mod.Explanation("render", "the chart could not be rendered with these values",
+                                      "fix the values (gaie-tui validate -f VALUES); helm's message names the key")
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        last = next((ln for ln in lines if ln.startswith("Error:")), lines[-1] if lines else "")
         raise RenderFailed(f"{ex.message}: {last[:400]}", ex.hint, err)
     objects = parse_manifest(out, plan.namespace)
     return expected_from_objects(objects, release=plan.release, namespace=plan.namespace,
@@ -411,7 +415,9 @@ class DeployEngine:
                 self._emit(Event("checks", "deploy", checks=checks, final=False))
 
         try:
-            proc = helm_mod.HelmProcess(argv, on_line=on_line)
+            # helm's own --timeout bounds its wait; ours only guards against a hung helm
+            limit = helm_mod.duration_seconds(plan.wait_timeout)
+            proc = helm_mod.HelmProcess(argv, on_line=on_line, timeout=(limit + 300) if limit else None)
             self._helm = proc
             if self._cancel.is_set():
                 os.unlink(values_path)

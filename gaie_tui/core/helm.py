@@ -115,6 +115,17 @@ def check_helm(binary: str | None = None) -> tuple[str, tuple[int, int, int]]:
     return binary, version
 
 
+def duration_seconds(text: str) -> float | None:
+    """Seconds of a helm/Go duration such as 5m0s, 90s, 1h30m, 500ms (None when unreadable)."""
+    total, pos = 0.0, 0
+    for m in re.finditer(r"(\d+(?:\.\d+)?)(ms|h|m|s)", text or ""):
+        if m.start() != pos:
+            return None
+        total += float(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+        pos = m.end()
+    return total if text and pos == len(text) else None
+
+
 # ---- argv builders ---------------------------------------------------------------------------
 def upgrade_install_argv(helm: str, major: int, *, release: str, chart: str, version: str | None,
                          namespace: str, values_file: str, wait_timeout: str = DEFAULT_WAIT,

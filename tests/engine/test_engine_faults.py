@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import deque
 
 from gaie_tui.core import helm as helm_mod
 from gaie_tui.core.deploy import rollback, uninstall
@@ -124,3 +126,41 @@ def test_no_model_servers_deploys_but_verification_fails(tmp_path):
     assert c.status == FAIL and "no pod matches llm-d.ai/inferenceServing=true" in c.evidence
     assert "deploy the model servers" in c.remedy
 
+
+
+def test_monitoring_needs_the_servicemonitor_crd(tmp_path):
+    chart = chart_for(REF)
+    with simulated_cluster("llm-d-ready", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values_for(chart, monitoring=True), tmp_path)
+        assert writes(sc.server) == []
+    c = by_id(out.preflight)["crd-servicemonitor"]
+    assert c.status == FAIL and "Prometheus operator" in c.remedy
+
+
+def _default_secret_name(values: str) -> str:
+    """Undo the generator's unique secretName: both releases get the chart's default name."""
+    return re.sub(r"secretName: \S+", "secretName: inference-gateway-sa-metrics-reader-secret", values)
+
+
+def test_metrics_reader_secret_collision_between_two_releases(tmp_path):
+    chart = chart_for(REF)
+    with simulated_cluster("llm-d-ready-prometheus", ready_delay=READY_DELAY) as sc:
+        _, first = deploy(sc, chart, _default_secret_name(values_for(chart, release="gaie-a", monitoring=True)), tmp_path,
+                          release="gaie-a")
+        assert first.status == "verified", (first.explanation, [c for c in first.preflight if c.status == FAIL])
+        _, second = deploy(sc, chart, _default_secret_name(values_for(chart, release="gaie-b", monitoring=True)), tmp_path,
+                           release="gaie-b")
+    c = by_id(second.preflight)["collisions"]
+    assert second.status == "preflight-failed" and c.status == FAIL
+    assert "belongs to release gaie-a" in c.evidence and "monitoring.prometheus.auth.secretName" in c.remedy
+
+
+def test_render_error_stops_before_the_cluster_with_helms_message(tmp_path):
+    chart = chart_for("llm-d-router-gateway@v0.10.0")
+    values = 'inferencePool:\n  modelServers:\n    matchLabels:\n      llm-d.ai/inferenceServing: "true"\n'
+    with simulated_cluster("llm-d-ready", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values, tmp_path)
+        assert sc.server.request_log == deque() or writes(sc.server) == []
+    c = by_id(out.preflight)["render"]
+    assert out.status == "preflight-failed" and c.status == FAIL
+    assert "could not be rendered" in c.evidence and "Error:" in c.evidence and c.details

@@ -412,3 +412,8 @@ def test_record_is_redacted_and_unique(tmp_path):
         text = (r1.path / f).read_text()
         assert "abcdefgh" not in text and "hf_abc" not in text, f
     assert "NOT FINISHED" in (r1.path / "record.md").read_text()
+
+
+def test_duration_seconds():
+    assert helm_mod.duration_seconds("5m0s") == 300 and helm_mod.duration_seconds("1h30m") == 5400
+    assert helm_mod.duration_seconds("500ms") == 0.5 and helm_mod.duration_seconds("5 minutes") is None
