@@ -95,7 +95,10 @@ def run_preflight(cluster, exp: Expected, *, create_namespace: bool = False,
     try:
         _cluster_checks(cluster, exp, ns, create_namespace, release_state, match_labels_path, add)
     except ClusterError as exc:
-        add(Check("cluster-access", "Cluster access", FAIL, exc.message, exc.hint, f"context {cluster.context}"))
+        if exc.kind == "forbidden":  # a read we need is denied: a finding, not "could not run"
+            add(Check("read-access", "Read access", FAIL, exc.message, exc.hint, f"context {cluster.context}"))
+        else:
+            add(Check("cluster-access", "Cluster access", FAIL, exc.message, exc.hint, f"context {cluster.context}"))
     return checks
 
 
