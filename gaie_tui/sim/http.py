@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from . import discovery, logs, protobuf, tables, validation, watch
+from . import builtin_schemas, discovery, logs, protobuf, tables, validation, watch
 from .errors import ApiError
 from .patch import apply_merge, json_patch, merge_patch, strategic_merge
 from .resources import ResourceType
@@ -329,23 +329,24 @@ class ApiHandler(BaseHTTPRequestHandler):
             return self._send(200, store.update(rt, namespace, name, patched, subresource=sub, dry_run=dry))
 
     def _fields(self, rt: ResourceType, obj, apply: bool = False):
-        """Unknown fields of a custom resource: apply and Strict fail, Warn warns, all prune."""
-        if not isinstance(obj, dict) or not rt.group:
+        """Unknown fields: apply and Strict fail, Warn warns, and they are always dropped."""
+        if not isinstance(obj, dict):
             return obj
         crd = self.sim.store.peek(("apiextensions.k8s.io", "customresourcedefinitions"), "",
-                                  f"{rt.plural}.{rt.group}")
-        if crd is None:
-            return obj
-        pruned, unknown = validation.check(validation.crd_schema(crd, rt.version), obj)
+                                  f"{rt.plural}.{rt.group}") if rt.group else None
+        schema = (validation.crd_schema(crd, rt.version) if crd is not None
+                  else builtin_schemas.SCHEMAS.get(rt.kind) if rt.storage_version else None)
+        pruned, unknown = validation.check(schema, obj)
         if not unknown:
             return obj
         level = self.query.get("fieldValidation") or "Warn"
         if apply and level != "Ignore":
-            raise ApiError.bad_request(f".{unknown[0]}: field not declared in schema")
+            raise ApiError.bad_request(f"{validation.apply_path(unknown[0])}: field not declared in schema")
+        names = [validation.strict_path(u) for u in unknown]
         if level == "Strict":
-            raise ApiError.bad_request("strict decoding error: " + ", ".join(f'unknown field "{u}"' for u in unknown))
+            raise ApiError.bad_request("strict decoding error: " + ", ".join(f'unknown field "{n}"' for n in names))
         if level == "Warn":
-            self.warnings.extend(f'unknown field "{u}"' for u in unknown)
+            self.warnings.extend(f'unknown field "{n}"' for n in names)
         return pruned
 
     def _pod_log(self, namespace: str, name: str) -> None:

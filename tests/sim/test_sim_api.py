@@ -377,7 +377,7 @@ def test_kubectl_get_and_logs(cluster, helm_bin, tmp_path):
     assert can.stdout.strip() == "yes"
 
 
-def test_custom_resources_unknown_fields_follow_field_validation(cluster):
+def test_unknown_fields_follow_field_validation(cluster):
     pool = {"apiVersion": "inference.networking.k8s.io/v1", "kind": "InferencePool", "metadata": {"name": "v"},
             "spec": {"selector": {"matchLabels": {"a": "b"}}, "targetPorts": [{"number": 8000}],
                      "endpointPickerRef": {"name": "v-epp", "port": {"number": 9002}}, "bogus": 1}}
@@ -392,3 +392,9 @@ def test_custom_resources_unknown_fields_follow_field_validation(cluster):
     code, body = raw(cluster, "PATCH", base + "/v?fieldValidation=Strict", {"spec": {"other": 2}},
                      "application/merge-patch+json")
     assert code == 400
+    code, body = raw(cluster, "POST", f"/api/v1/namespaces/{NS}/configmaps?fieldValidation=Strict",
+                     {"metadata": {"name": "s", "labelz": {}}, "data": {}, "spec": {}})
+    assert code == 400 and body["message"] == ('strict decoding error: unknown field "metadata.labelz", '
+                                               'unknown field "spec"')
+    code, body = raw(cluster, "POST", f"/api/v1/namespaces/{NS}/configmaps", {"metadata": {"name": "w"}, "spec": {}})
+    assert code == 201 and "spec" not in body  # the default, Warn: dropped with a warning

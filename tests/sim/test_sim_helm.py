@@ -163,3 +163,13 @@ def test_helm_over_tls_with_a_bearer_token(helm_bin, tmp_path, shared_dir):
         helm.ok("install", RELEASE, str(chart), "-f", helm.values_file(_values(chart.stem)), "--wait")
         assert json.loads(helm.ok("list", "-o", "json").stdout)[0]["status"] == "deployed"
         assert "Unauthorized" not in "\n".join(c.server.request_log)
+
+
+def test_stray_container_key_fails_like_a_real_cluster(helm, shared_dir):
+    """Chart trap: `inferenceExtension.env` as a map renders a stray container key on <= v1.3.x;
+    helm's strict server-side apply makes a real API server refuse the Deployment."""
+    chart = next(p for p in ALL_CHARTS if p.name == "inferencepool-v1.3.1.tgz")
+    values = {**_values(chart.stem), "inferenceExtension": {"env": {"FOO": "bar"}}}
+    proc = helm.run("install", RELEASE, str(chart), "-f", helm.values_file(values))
+    assert proc.returncode != 0
+    assert '.spec.template.spec.containers[name="epp"].FOO: field not declared in schema' in proc.stderr
