@@ -184,3 +184,24 @@ def test_invalid_names_never_reach_the_cluster(tmp_path, capsys):
     assert "invalid release name" in capsys.readouterr().err
     assert main(["verify", "--release", "ok", "--namespace", "NS!"]) == 2
     assert "invalid namespace" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("answer,code", [("no", 2), ("yes", 0)])
+def test_deploy_on_a_terminal_shows_the_plan_and_asks(tmp_path, answer, code):
+    import pty
+    with simulated_cluster("llm-d-ready", ready_delay=READY_DELAY) as sc:
+        master, slave = pty.openpty()
+        p = subprocess.Popen([sys.executable, "-m", "gaie_tui.cli", "deploy", "-f", _values(tmp_path), "--release",
+                              "gaie", "--namespace", "llm-d", "--record-dir", str(tmp_path / "rec"), *_kube(sc)],
+                             cwd=ROOT, stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        os.close(slave)
+        os.write(master, f"{answer}\n".encode())
+        out, err = p.communicate(timeout=120)
+        os.close(master)
+        assert p.returncode == code, err
+        assert "Plan: deploy inferencepool v1.5.0 as release gaie in namespace llm-d" in err
+        assert "upgrade --install gaie" in err
+        if answer == "no":
+            assert "not approved" in err and not (tmp_path / "rec").exists()
+        else:
+            assert "Outcome: verified" in out
