@@ -420,36 +420,82 @@ class Services:
 
     # verify ---------------------------------------------------------------------------
     def verify(self, plan: Plan, selector: dict[str, str], family_label: str) -> list[CheckRow]:
-        return _standin_verify(self, plan, selector, family_label)  # stand-in until core.verify lands
+        """One refresh of core.verify's checks for the release (its own manifest is the expectation)."""
+        try:
+            from ..core import deploy as core_deploy
+            from ..core import helm as helm_mod
+            from ..core import verify as core_verify
+        except ImportError:
+            return _standin_verify(self, plan, selector, family_label)  # stand-in
+        from ..core.errors import UserError
+        helm = self.helm_binary()
+        kube_args = (["--kubeconfig", plan.kubeconfig] if plan.kubeconfig else []) + \
+                    (["--kube-context", plan.context] if plan.context else [])
+        try:
+            exp, rel = core_deploy.expected_for_release(helm, plan.release, plan.namespace, kube_args,
+                                                        chart_name=plan.chart_name, chart_version=plan.chart_version)
+        except UserError as exc:
+            return [CheckRow("release", "helm release", "fail", str(exc), [], getattr(exc, "hint", "") or "")]
+        try:
+            match_path = self.chart(plan.chart_ref).layout.layout.match_labels
+        except Exception:
+            match_path = "inferencePool.modelServers.matchLabels"
+        snap = core_verify.fetch(self.cluster(), exp, release_info=lambda: helm_mod.release_status(
+            helm, plan.release, plan.namespace, kube_args))
+        checks, pending = core_verify.evaluate(exp, snap, final=False, match_labels_path=match_path)
+        rows = []
+        for c in checks:
+            status = "wait" if (c.status == "warn" and str(c.evidence).startswith("waiting:")) else c.status
+            evidence = [c.evidence] if c.evidence else []
+            if c.looked_at:
+                evidence.append(f"looked at: {c.looked_at}")
+            evidence += list(c.details)
+            rows.append(CheckRow(c.id, c.title, status, (c.evidence or "").splitlines()[0][:200] if c.evidence else "",
+                                 evidence, c.remedy))
+        return rows
 
     # record ---------------------------------------------------------------------------
     def write_record(self, plan: Plan, deploy: DeployResult | None, checks: list[CheckRow],
                      steps: list[tuple[str, str]]) -> Path:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        folder = self.record_dir / f"{plan.release}-{stamp}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "values.yaml").write_text(plan.values_text, encoding="utf-8")
-        (folder / "helm.log").write_text("\n".join(deploy.lines if deploy else []) + "\n", encoding="utf-8")
-        data = {
-            "release": plan.release, "namespace": plan.namespace, "context": plan.context,
-            "chart": {"ref": plan.chart_ref, "name": plan.chart_name, "version": plan.chart_version},
-            "helm_command": plan.helm_argv("helm", "values.yaml"),
-            "revision": deploy.revision if deploy else None,
-            "deployed": bool(deploy and deploy.ok),
-            "steps": [{"time": t, "step": s} for t, s in steps],
-            "verification": [asdict(c) for c in checks],
-        }
-        (folder / "record.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        md = [f"# Deployment record: {plan.release} in {plan.namespace}", "",
-              f"- chart: {plan.chart_name} {plan.chart_version} ({plan.chart_ref})",
-              f"- context: {plan.context or '(offline)'}", f"- revision: {data['revision']}",
-              f"- result: {'deployed' if data['deployed'] else 'not deployed'}", "",
-              "## Command", "", "```", " ".join(data["helm_command"]), "```", "", "## Steps", ""]
-        md += [f"- {t} {s}" for t, s in steps]
-        md += ["", "## Verification", "", "| check | status | summary |", "|---|---|---|"]
-        md += [f"| {c.title} | {c.status} | {c.summary} |" for c in checks]
-        (folder / "record.md").write_text("\n".join(md) + "\n", encoding="utf-8")
-        return folder
+        """The record through core.record (same files and format as `gaie-tui deploy`)."""
+        try:
+            from ..core.record import Record
+        except ImportError:
+            return _standin_record(self, plan, deploy, checks, steps)  # stand-in
+        rec = Record(self.record_dir, plan.release)
+        try:
+            rec.write_values(plan.values_text)
+            for line in (deploy.lines if deploy else []):
+                rec.log("", "helm", line)
+            for stamp, text in steps:
+                phase = text.split(":", 1)[0].split(" ", 1)[0] if text else ""
+                rec.step(phase, f"{stamp} {text}")
+            fails = [c for c in checks if c.status == "fail"]
+            if deploy is None:
+                status = "in-progress"
+            elif deploy.cancelled:
+                status = "cancelled"
+            elif not deploy.ok:
+                status = "deploy-failed"
+            else:
+                status = "verify-failed" if fails or not checks else "verified"
+            data = {
+                "release": plan.release, "namespace": plan.namespace, "context": plan.context or "",
+                "server": "", "status": status, "revision": deploy.revision if deploy else None,
+                "chart": {"name": plan.chart_name, "version": plan.chart_version, "ref": plan.chart_ref,
+                          "source": plan.chart_source},
+                "helm_command": plan.helm_argv("helm", "values.yaml"),
+                "verification": [{"id": c.id, "title": c.title, "status": c.status, "evidence": c.summary,
+                                  "remedy": c.remedy, "details": c.evidence} for c in checks],
+                "helm": {"returncode": 0 if deploy and deploy.ok else 1, "duration": deploy.duration if deploy else 0,
+                         "cancelled": bool(deploy and deploy.cancelled)},
+            }
+            if deploy is not None and not deploy.ok and deploy.explanation:
+                data["explanation"] = {"message": deploy.explanation, "hint": "see helm.log"}
+            rec.save(data)
+        finally:
+            rec.close()
+        return rec.path
 
 
 # ---- stand-ins (used only while the real core modules are missing) --------------------------
@@ -740,3 +786,27 @@ def nearby_label_sets(pods: Iterable[Pod], selector: dict[str, str]) -> list[dic
                 s += difflib.SequenceMatcher(None, k.lower(), lk.lower()).ratio() * (1 + (lv == v))
         return -s
     return sorted(out, key=score)[:3]
+
+
+def _standin_record(svc: Services, plan: Plan, deploy: DeployResult | None, checks: list[CheckRow],
+                    steps: list[tuple[str, str]]) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    folder = svc.record_dir / f"{plan.release}-{stamp}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "values.yaml").write_text(plan.values_text, encoding="utf-8")
+    (folder / "helm.log").write_text("\n".join(deploy.lines if deploy else []) + "\n", encoding="utf-8")
+    data = {"release": plan.release, "namespace": plan.namespace, "context": plan.context,
+            "chart": {"ref": plan.chart_ref, "name": plan.chart_name, "version": plan.chart_version},
+            "helm_command": plan.helm_argv("helm", "values.yaml"), "revision": deploy.revision if deploy else None,
+            "deployed": bool(deploy and deploy.ok), "steps": [{"time": t, "step": s} for t, s in steps],
+            "verification": [asdict(c) for c in checks]}
+    (folder / "record.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    md = [f"# Deployment record: {plan.release} in {plan.namespace}", "",
+          f"- chart: {plan.chart_name} {plan.chart_version} ({plan.chart_ref})",
+          f"- context: {plan.context or '(offline)'}", f"- revision: {data['revision']}", "",
+          "## Command", "", "```", " ".join(data["helm_command"]), "```", "", "## Steps", ""]
+    md += [f"- {t} {s}" for t, s in steps]
+    md += ["", "## Verification", "", "| check | status | summary |", "|---|---|---|"]
+    md += [f"| {c.title} | {c.status} | {c.summary} |" for c in checks]
+    (folder / "record.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    return folder

@@ -180,7 +180,10 @@ async def test_snapshot(step, size, app_factory, tmp_path, monkeypatch, svg_snap
     from conftest import FakeServices
     monkeypatch.setattr(values_screen, "DEEP_DELAY", 3600)
     fake = FakeServices(tmp_path)
-    fake.record_dir = __import__("pathlib").Path("/tmp/gaie-snapshot-records")
+    import shutil
+    from pathlib import Path
+    fake.record_dir = Path(f"/tmp/gaie-snapshot-records-{size[0]}")   # fixed length: stable wrapping
+    shutil.rmtree(fake.record_dir, ignore_errors=True)
     app = app_factory(fake)
     async with app.run_test(size=size, notifications=False) as pilot:
         await _drive_to(pilot, app, step)
