@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.conftest import CHARTS
+from support import CHARTS
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from gaie_tui.sim.demo import simulated_cluster
-from tests.conftest import ALL_CHARTS, CHART_IDS
-from tests.engine.enginehelp import READY_DELAY, chart_for, deploy, green, values_for
+from support import ALL_CHARTS, CHART_IDS
+from enginehelp import READY_DELAY, chart_for, deploy, green, values_for
 
 
 @pytest.mark.parametrize("archive", ALL_CHARTS, ids=CHART_IDS)

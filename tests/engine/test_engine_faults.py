@@ -9,7 +9,7 @@ from gaie_tui.core import helm as helm_mod
 from gaie_tui.core.deploy import rollback, uninstall
 from gaie_tui.sim.demo import simulated_cluster
 from gaie_tui.sim.scenarios import PENDING_RELEASE
-from tests.engine.enginehelp import FAIL, READY_DELAY, WARN, by_id, chart_for, deploy, values_for, writes
+from enginehelp import FAIL, READY_DELAY, WARN, by_id, chart_for, deploy, values_for, writes
 
 REF = "inferencepool@v1.5.0"
 

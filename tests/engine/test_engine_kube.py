@@ -5,7 +5,7 @@ import pytest
 
 from gaie_tui.core.kube import Cluster, ClusterError
 from gaie_tui.sim.demo import simulated_cluster
-from tests.engine.enginehelp import READY_DELAY
+from enginehelp import READY_DELAY
 
 
 def test_cluster_questions_the_wizard_asks():
