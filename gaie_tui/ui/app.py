@@ -8,7 +8,6 @@ from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.command import Hit, Hits, Provider
 
 from .keymap import load_keymap
 from .services import Services
@@ -47,35 +46,39 @@ def guarded(method):
     return wrapper
 
 
-class WizardCommands(Provider):
-    """ctrl+p: the current screen's commands first, then the steps of the wizard."""
+def _wizard_commands():
+    """The palette provider, built on first use: textual.command stays out of start-up."""
+    from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-    def _commands(self):
-        app: GaieApp = self.app  # type: ignore[assignment]
-        screen = app.screen
-        cmds = list(getattr(screen, "palette_commands", lambda: [])())
-        for step in STEPS:
-            cmds.append((f"Go to {STEP_TITLES[step]}", f":{step}", lambda s=step: app.goto(s)))
-        cmds.append(("Keys and help", "every binding with its id", app.action_help))
-        return cmds
+    class WizardCommands(Provider):
+        """ctrl+p: the current screen's commands first, then the steps of the wizard."""
 
-    async def discover(self) -> Hits:
-        from textual.command import DiscoveryHit
-        for title, help_text, cb in self._commands():
-            yield DiscoveryHit(title, cb, help=help_text)
+        def _commands(self):
+            app: GaieApp = self.app  # type: ignore[assignment]
+            cmds = list(getattr(app.screen, "palette_commands", lambda: [])())
+            for step in STEPS:
+                cmds.append((f"Go to {STEP_TITLES[step]}", f":{step}", lambda s=step: app.goto(s)))
+            cmds.append(("Keys and help", "every binding with its id", app.action_help))
+            return cmds
 
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for title, help_text, cb in self._commands():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), cb, help=help_text)
+        async def discover(self) -> Hits:
+            for title, help_text, cb in self._commands():
+                yield DiscoveryHit(title, cb, help=help_text)
+
+        async def search(self, query: str) -> Hits:
+            matcher = self.matcher(query)
+            for title, help_text, cb in self._commands():
+                score = matcher.match(title)
+                if score > 0:
+                    yield Hit(score, matcher.highlight(title), cb, help=help_text)
+
+    return WizardCommands
 
 
 class GaieApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "gaie-tui"
-    COMMANDS = App.COMMANDS | {WizardCommands}
+    COMMANDS = App.COMMANDS | {_wizard_commands}
     BINDINGS = [
         Binding("ctrl+q", "quit_app", "Quit", id="app.quit", priority=True),
         Binding("f1,question_mark", "help", "Help", id="app.help"),

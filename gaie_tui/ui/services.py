@@ -8,21 +8,15 @@ from worker threads.
 """
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
-
-import yaml
 
 SEVERITIES = ("error", "warning", "info")
 PROD_WORDS = re.compile(r"(^|[-_.])(prod|production|prd|live)([-_.]|$)")
@@ -236,6 +230,7 @@ class Services:
     # cluster --------------------------------------------------------------------------
     def contexts(self) -> tuple[list[str], str | None]:
         """Context names from the kubeconfig (no network); ([], None) when there is none."""
+        import yaml
         paths = [p for p in (self.kubeconfig or str(Path.home() / ".kube" / "config")).split(os.pathsep) if p]
         names: list[str] = []
         current = None
@@ -251,6 +246,7 @@ class Services:
         return names, current
 
     def context_namespace(self, context: str | None) -> str | None:
+        import yaml
         paths = [p for p in (self.kubeconfig or str(Path.home() / ".kube" / "config")).split(os.pathsep) if p]
         for p in paths:
             try:
@@ -332,10 +328,12 @@ class Services:
                     wait_timeout=self.wait_timeout)
 
     def helm_binary(self) -> str:
+        import shutil
         local = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "helm"
         return str(local) if local.exists() else (shutil.which("helm") or "helm")
 
     def _helm(self, args: list[str], timeout: float = 60, input_text: str | None = None):
+        import subprocess
         env = dict(os.environ)
         if self.kubeconfig:
             env["KUBECONFIG"] = self.kubeconfig
@@ -349,6 +347,9 @@ class Services:
 
     def render_objects(self, plan: Plan) -> tuple[list[str], str]:
         """(["Kind/name", …], error) from `helm template` with the real chart, when the archive is here."""
+        import subprocess
+
+        import yaml
         if not Path(plan.chart_source).exists():
             return [], "the chart archive is not on this machine, so the objects cannot be rendered here"
         import tempfile
@@ -372,6 +373,7 @@ class Services:
 
     def deploy(self, plan: Plan, on_line: Callable[[str], None], cancel: threading.Event) -> DeployResult:
         """Run helm upgrade --install, streaming its lines; cancel stops helm's process group."""
+        import subprocess
         import tempfile
         start = time.monotonic()
         lines: list[str] = []
@@ -509,10 +511,6 @@ def _to_diag(d, text: str) -> Diag:
                 hint=str(getattr(d, "hint", "") or ""), fix=ui_fix)
 
 
-class _DupLoader(yaml.SafeLoader):
-    pass
-
-
 def _split_path(path: str) -> list[str | int]:
     out: list[str | int] = []
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
@@ -522,12 +520,15 @@ def _split_path(path: str) -> list[str | int]:
 
 def _standin_check(text: str, chart) -> list[Diag]:
     """stand-in: YAML syntax, tabs, duplicate keys, unknown keys with a suggestion, scalar types."""
+    import difflib
+
+    import yaml
     diags: list[Diag] = []
     for i, line in enumerate(text.splitlines(), 1):
         if "\t" in line[: len(line) - len(line.lstrip())]:
             diags.append(Diag("yaml-tab", "error", "", i, 1, "tab used for indentation", "indent with spaces"))
     try:
-        root = yaml.compose(text, Loader=_DupLoader)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1) if mark else 1
@@ -630,7 +631,8 @@ def _standin_path_at(text: str, line: int) -> str | None:
     return path or None
 
 
-def _stop_on_cancel(proc: subprocess.Popen, cancel: threading.Event) -> None:
+def _stop_on_cancel(proc, cancel: threading.Event) -> None:
+    import signal
     while proc.poll() is None:
         if cancel.wait(0.2):
             try:
@@ -769,6 +771,7 @@ def _fmt_labels(labels: dict) -> str:
 
 def nearby_label_sets(pods: Iterable[Pod], selector: dict[str, str]) -> list[dict[str, str]]:
     """Distinct label sets of pods that do not match, closest first (shared keys/values)."""
+    import difflib
     seen, out = set(), []
     for p in pods:
         if all(p.labels.get(k) == v for k, v in selector.items()):

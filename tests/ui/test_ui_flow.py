@@ -202,3 +202,56 @@ async def test_values_file_opens_in_values(app_factory, tmp_path):
         assert app.screen.chart.version == "v1.2.0"
         # v1.2.0 has hub/name, not registry: the checker says so on line 8
         assert any(d.line == 8 for d in app.screen.all_diags())
+
+
+async def test_edited_values_are_not_replaced_without_asking(app_factory):
+    app = app_factory(Services(offline=True))
+    async with app.run_test(size=(100, 40), notifications=False) as pilot:
+        await _to_values(pilot, app)
+        editor = app.screen.query_one("#editor")
+        editor.insert("# hand edit\n", (0, 0))
+        await pilot.pause(0.1)
+        await pilot.press("escape", "escape")   # leave the editor, then back to Setup
+        await pilot.pause(0.3)
+        assert app.screen.STEP == "setup"
+        app.screen.query_one("#release", Input).value = "other-name"
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "Confirm"
+        await pilot.press("n")                   # keep my edits
+        await pilot.pause(0.4)
+        assert app.screen.STEP == "values"
+        assert app.screen.query_one("#editor").text.startswith("# hand edit")
+
+
+async def test_unexpected_error_is_a_notification_with_log_path(app_factory, monkeypatch):
+    from gaie_tui.ui.app import log_path
+    app = app_factory(Services(offline=True))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _to_values(pilot, app)
+        monkeypatch.setattr(app.services, "check", lambda *a: 1 / 0)
+        await pilot.press("x")
+        await pilot.pause(0.2)
+        msgs = [n.message for n in app._notifications]
+        assert any("division by zero" in m and str(log_path()) in m for m in msgs), msgs
+        assert app.is_running and app.screen.STEP == "values"
+    assert "ZeroDivisionError" in log_path().read_text()
+
+
+def test_no_color_and_no_mouse_run(app_factory, monkeypatch):
+    """NO_COLOR: the app still renders (Textual's monochrome filter), marks are glyphs not colours."""
+    import asyncio
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def go():
+        app = app_factory(Services(offline=True))
+        async with app.run_test(size=(80, 24), notifications=False) as pilot:
+            await _to_values(pilot, app)
+            editor = app.screen.query_one("#editor")
+            editor.insert("bogusKey: 1\n", (editor.document.line_count, 0))
+            await pilot.pause(0.1)
+            assert "✗ 1 errors" in str(app.screen.query_one("#status").content)
+            plist = app.screen.query_one("#problems", OptionList)
+            prompts = [str(plist.get_option_at_index(i).prompt) for i in range(plist.option_count)]
+            assert any(p.startswith("E ") for p in prompts), prompts   # a letter, not only a colour
+    asyncio.run(go())

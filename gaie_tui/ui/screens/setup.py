@@ -32,6 +32,7 @@ class NamespaceLoaded(Message):
 
 class SetupScreen(WizardScreen):
     STEP = "setup"
+    AUTO_FOCUS = "#namespace"   # one focus change at start (each one restyles the form)
     BINDINGS = [
         Binding("ctrl+n", "next", "Next: values", id="setup.next"),
         Binding("ctrl+r", "reload", "Reload cluster", id="setup.reload"),
@@ -98,7 +99,6 @@ class SetupScreen(WizardScreen):
         self.update_subtitle()
         self._update_image_placeholder()
         self._check_release(self.query_one("#release", Input).value)
-        self.query_one("#namespace", Input).focus()
         st = self.app.state
         if st.offline or self.app.services.offline:
             self._go_offline("offline mode (no cluster)")
@@ -320,16 +320,27 @@ class SetupScreen(WizardScreen):
         except UserError as exc:
             self.app.notify(f"{exc}", severity="error", markup=False)
             return
-        regenerate = (st.values_text is None or st.values_text == st.generated_text
-                      or st.chart_ref != ref or answers != st.answers)
+        edited = st.values_text is not None and st.values_text != st.generated_text
+        changed = st.chart_ref != ref or answers != st.answers
         st.answers, st.chart_ref = answers, ref
         st.step(f"setup: {ref}, release {answers.release} in {answers.namespace}, provider {answers.provider}")
-        if regenerate:
+        if edited and changed:
+            # edits are never thrown away silently
+            from ..widgets.modals import Confirm
+            self.app.push_screen(Confirm("You edited the values. Replace them with values generated from "
+                                         "the new answers?", yes="Replace", no="Keep my edits"),
+                                 lambda ok: self._use(generated if ok else None))
+            return
+        self._use(generated if (st.values_text is None or not edited) else None)
+
+    def _use(self, generated) -> None:
+        st = self.app.state
+        if generated is not None:
             st.values_text = generated.text
             st.generated_text = generated.text
             for note in generated.notes:
                 self.app.notify(note, title="Note", markup=False, timeout=8)
-        self.app.goto("values", fresh=regenerate)
+        self.app.goto("values", fresh=True)
 
     def action_reload(self) -> None:
         if not self.app.services.offline:
