@@ -217,6 +217,13 @@ class ApiHandler(BaseHTTPRequestHandler):
             if tables.wants_table(self.headers.get("Accept")):
                 return self._send(200, tables.table(rt, items, rv, self.query.get("includeObject", "Metadata")),
                                   tables.TABLE_CONTENT_TYPE)
+            if "as=PartialObjectMetadataList" in (self.headers.get("Accept") or ""):
+                # metadata only: what careful clients ask for so Secret data never crosses the wire
+                return self._send(200, {
+                    "kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
+                    "metadata": {"resourceVersion": rv},
+                    "items": [{"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                               "metadata": i["metadata"]} for i in items]})
             if not rt.storage_version or any(i.get("apiVersion") != rt.api_version for i in items[:1]):
                 items = [{**i, "apiVersion": rt.api_version} for i in items]
             return self._send(200, {"kind": f"{rt.kind}List", "apiVersion": rt.api_version,

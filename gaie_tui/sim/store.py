@@ -210,6 +210,7 @@ class Store:
                 obj["metadata"]["resourceVersion"] = str(self.rv)
                 return obj
             obj["metadata"]["resourceVersion"] = str(self._next_rv())
+            obj["metadata"].setdefault("managedFields", [managed_fields(obj)])
             self._store(rt.key, namespace, obj)
             if rt.key == _CRDS:
                 self.registry.register_crd(obj)
@@ -262,8 +263,10 @@ class Store:
                 if self._spec(new) != self._spec(old) and "generation" in meta:
                     meta["generation"] = int(meta["generation"]) + 1
             new["metadata"].pop("managedFields", None)
+            new["metadata"]["managedFields"] = [managed_fields(new)]
             unchanged = {**new, "metadata": {**new["metadata"], "resourceVersion": None}} == \
-                        {**old, "metadata": {**old["metadata"], "resourceVersion": None}}
+                        {**old, "metadata": {**old["metadata"], "resourceVersion": None,
+                                             "managedFields": new["metadata"]["managedFields"]}}
             if unchanged or dry_run:
                 new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
                 return clone(new) if dry_run else clone(old)
@@ -431,3 +434,18 @@ class Store:
         with self.lock:
             self.closed = True
             self.changed.notify_all()
+
+
+def managed_fields(obj: dict, manager: str = "gaie-tui-sim") -> dict:
+    """A managedFields entry naming the fields the object was created with, as a real API server
+    records them: clients learn a Secret's key names from it without ever reading the data."""
+    def fields(value, depth: int) -> dict:
+        if isinstance(value, dict) and depth < 2:
+            return {f"f:{k}": fields(v, depth + 1) for k, v in value.items()}
+        return {}
+
+    top = {k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata", "status")}
+    # no `time`: clients re-serialise timestamps differently, which would make a no-op PUT look changed
+    return {"manager": manager, "operation": "Update", "apiVersion": obj.get("apiVersion", "v1"),
+            "fieldsType": "FieldsV1",
+            "fieldsV1": fields(top, 0)}
