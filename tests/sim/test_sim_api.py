@@ -398,3 +398,20 @@ def test_unknown_fields_follow_field_validation(cluster):
                                                'unknown field "spec"')
     code, body = raw(cluster, "POST", f"/api/v1/namespaces/{NS}/configmaps", {"metadata": {"name": "w"}, "spec": {}})
     assert code == 201 and "spec" not in body  # the default, Warn: dropped with a warning
+
+
+def test_metadata_only_secret_list_carries_no_data():
+    """Clients that ask for PartialObjectMetadataList get names and managed field names, never data."""
+    import json as _json
+    import urllib.request
+
+    from gaie_tui.sim.demo import simulated_cluster
+
+    with simulated_cluster("llm-d-ready") as sim:
+        req = urllib.request.Request(f"{sim.url}/api/v1/namespaces/llm-d/secrets", headers={
+            "Accept": "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"})
+        body = _json.loads(urllib.request.urlopen(req, timeout=10).read())
+    assert body["kind"] == "PartialObjectMetadataList"
+    hf = next(i for i in body["items"] if i["metadata"]["name"] == "llm-d-hf-token")
+    assert "data" not in hf and "stringData" not in hf
+    assert "f:HF_TOKEN" in hf["metadata"]["managedFields"][0]["fieldsV1"]["f:data"]
