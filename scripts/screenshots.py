@@ -47,6 +47,13 @@ def _fake_services(tmp: Path):
             return [f"ServiceAccount/{r}-epp", f"ConfigMap/{r}-epp", f"Role/{r}-epp", f"RoleBinding/{r}-epp",
                     f"Service/{r}-epp", f"Deployment/{r}-epp", f"InferencePool/{r}", f"DestinationRule/{r}-epp"], ""
 
+        def preflight(self, plan):
+            return [CheckRow("namespace", "Namespace", "pass", "llm-d exists"),
+                    CheckRow("crd-pool", "InferencePool CRD", "pass", "served at inference.networking.k8s.io/v1"),
+                    CheckRow("access", "Permissions", "pass", "you may create every rendered kind"),
+                    CheckRow("secret", "HF token secret", "pass", "llm-d-hf-token has key HF_TOKEN"),
+                    CheckRow("model-servers", "Model-server pods", "pass", "2 Ready pods match the selector")]
+
         def deploy(self, plan, on_line, cancel):
             lines = [f"Release \"{plan.release}\" does not exist. Installing it now.",
                      f"NAME: {plan.release}", "LAST DEPLOYED: Fri Nov 27 14:00:00 2026",

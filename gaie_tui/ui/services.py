@@ -345,8 +345,44 @@ class Services:
         except (OSError, subprocess.TimeoutExpired) as exc:
             return subprocess.CompletedProcess(argv, 127, "", str(exc))
 
+    def _core_plan(self, plan: Plan):
+        from ..core.deploy import make_plan
+        return make_plan(self.chart(plan.chart_ref), plan.values_text, release=plan.release,
+                         namespace=plan.namespace, kubeconfig=plan.kubeconfig, context=plan.context,
+                         create_namespace=plan.create_namespace, helm=self.helm_binary())
+
     def render_objects(self, plan: Plan) -> tuple[list[str], str]:
-        """(["Kind/name", …], error) from `helm template` with the real chart, when the archive is here."""
+        """(["Kind/name", …], error) from `helm template` of the exact chart (core.deploy.render)."""
+        self._expected = None
+        try:
+            from ..core.deploy import render
+            from ..core.errors import UserError
+        except ImportError:
+            return self._standin_render(plan)  # stand-in
+        chart = self.chart(plan.chart_ref)
+        if chart.archive is None and self.offline:
+            return [], "the chart archive is not on this machine (offline), so the objects cannot be rendered here"
+        try:
+            exp = render(self._core_plan(plan))
+        except UserError as exc:
+            return [], f"{exc}"
+        self._expected = exp
+        return [f"{kind}/{name}" for _, kind, _, name in exp.objects], ""
+
+    def preflight(self, plan: Plan) -> list[CheckRow]:
+        """Read-only cluster checks for the rendered release (core.preflight); [] offline."""
+        exp = getattr(self, "_expected", None)
+        if self.offline or exp is None:
+            return []
+        try:
+            from ..core.preflight import run_preflight
+        except ImportError:
+            return []
+        checks = run_preflight(self.cluster(), exp, create_namespace=plan.create_namespace,
+                               match_labels_path=self.chart(plan.chart_ref).layout.layout.match_labels)
+        return [_row(c) for c in checks]
+
+    def _standin_render(self, plan: Plan) -> tuple[list[str], str]:
         import subprocess
 
         import yaml
@@ -356,11 +392,10 @@ class Services:
         with tempfile.TemporaryDirectory(prefix="gaie-tui-render-") as tmp:
             vf = Path(tmp) / "values.yaml"
             vf.write_text(plan.values_text, encoding="utf-8")
-            env = dict(os.environ)
             argv = [self.helm_binary(), "template", plan.release, plan.chart_source, "--namespace", plan.namespace,
                     "-f", str(vf)]
             try:
-                r = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+                r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
             except (OSError, subprocess.TimeoutExpired) as exc:
                 return [], str(exc)
         if r.returncode != 0:
@@ -445,16 +480,7 @@ class Services:
         snap = core_verify.fetch(self.cluster(), exp, release_info=lambda: helm_mod.release_status(
             helm, plan.release, plan.namespace, kube_args))
         checks, pending = core_verify.evaluate(exp, snap, final=False, match_labels_path=match_path)
-        rows = []
-        for c in checks:
-            status = "wait" if (c.status == "warn" and str(c.evidence).startswith("waiting:")) else c.status
-            evidence = [c.evidence] if c.evidence else []
-            if c.looked_at:
-                evidence.append(f"looked at: {c.looked_at}")
-            evidence += list(c.details)
-            rows.append(CheckRow(c.id, c.title, status, (c.evidence or "").splitlines()[0][:200] if c.evidence else "",
-                                 evidence, c.remedy))
-        return rows
+        return [_row(c) for c in checks]
 
     # record ---------------------------------------------------------------------------
     def write_record(self, plan: Plan, deploy: DeployResult | None, checks: list[CheckRow],
@@ -759,6 +785,17 @@ def _standin_verify(svc: Services, plan: Plan, selector: dict[str, str], family_
                          f"{len(ready)} Ready model-server pod(s)", [f"selector {lsel}"] + ready,
                          "" if ready else "no Ready pod carries these labels: fix matchLabels"))
     return rows
+
+
+def _row(c) -> CheckRow:
+    """core.checks.Check → the dashboard's row (a settling check shows as `wait`)."""
+    status = "wait" if (c.status == "warn" and str(c.evidence).startswith("waiting:")) else c.status
+    evidence = [c.evidence] if c.evidence else []
+    if c.looked_at:
+        evidence.append(f"looked at: {c.looked_at}")
+    evidence += list(c.details)
+    summary = c.evidence.splitlines()[0][:200] if c.evidence else ""
+    return CheckRow(c.id, c.title, status, summary, evidence, c.remedy)
 
 
 def _api_reason(exc: Exception) -> str:

@@ -28,6 +28,7 @@ class WizardState:
     steps: list[tuple[str, str]] = field(default_factory=list)
     deploy_running: bool = False
     said_offline: bool = False
+    known_namespaces: list | None = None    # from the cluster; None offline
 
     def step(self, text: str) -> None:
         self.steps.append((time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), text))

@@ -58,6 +58,10 @@ class FakeServices(Services):
         return [f"ServiceAccount/{plan.release}-epp", f"Deployment/{plan.release}-epp",
                 f"Service/{plan.release}-epp", f"InferencePool/{plan.release}"], ""
 
+    def preflight(self, plan):
+        return [CheckRow("crd-pool", "InferencePool CRD", "pass", "served at inference.networking.k8s.io/v1"),
+                CheckRow("secret", "HF token secret", "pass", "llm-d-hf-token exists")]
+
     def deploy(self, plan, on_line, cancel):
         on_line("$ helm upgrade --install …")
         for i in range(self.deploy_lines):

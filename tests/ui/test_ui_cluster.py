@@ -95,3 +95,22 @@ async def test_verify_shows_crashloop_failure(sim_services, app_factory):
         table.move_cursor(row=table.get_row_index(failing()[0].id))
         await pilot.pause(0.2)
         assert "CrashLoopBackOff" in str(scr.query_one("#details-body", Static).content)
+
+
+@pytest.mark.parametrize("sim_services", ["label-drift"], indirect=True)
+async def test_review_preflight_blocks_label_drift_and_names_the_label(sim_services, app_factory):
+    from textual.widgets import Button
+    app = app_factory(sim_services)
+    async with app.run_test(size=(120, 40), notifications=False) as pilot:
+        scr = app.screen
+        assert await _wait(pilot, lambda: "nearby pods have" in str(scr.query_one("#matches", Static).content), 20)
+        assert "llm-d.ai/inference-serving=true" in str(scr.query_one("#matches", Static).content)
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.5)
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.5)
+        rev = app.screen
+        assert await _wait(pilot, lambda: "PREFLIGHT" in str(rev.query_one("#preflight", Static).content), 30)
+        assert "llm-d.ai/inference-serving" in str(rev.query_one("#preflight", Static).content)
+        assert rev.query_one("#approve", Button).disabled
+        assert "preflight" in str(rev.query_one("#approval", Static).content)

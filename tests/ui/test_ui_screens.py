@@ -149,7 +149,12 @@ STEPS = ["setup", "values", "review", "deploy", "verify", "record"]
 
 async def _drive_to(pilot, app, step: str) -> None:
     await pilot.pause(0.3)
+    for _ in range(50):   # the scripted cluster answers in a worker: wait for its last answer
+        if "matches 2 pod" in str(app.screen.query_one("#matches").content):
+            break
+        await pilot.pause(0.05)
     if step == "setup":
+        await pilot.pause(0.2)
         return
     await pilot.press("ctrl+n")
     await pilot.pause(0.4)

@@ -18,9 +18,9 @@ from .base import WizardScreen
 
 
 class Rendered(Message):
-    def __init__(self, objects: list[str], error: str, deployed: str | None) -> None:
+    def __init__(self, objects: list[str], error: str, deployed: str | None, preflight=None) -> None:
         super().__init__()
-        self.objects, self.error, self.deployed = objects, error, deployed
+        self.objects, self.error, self.deployed, self.preflight = objects, error, deployed, preflight or []
 
 
 class ReviewScreen(WizardScreen):
@@ -43,6 +43,7 @@ class ReviewScreen(WizardScreen):
             yield Static("", id="plan", markup=False)
             yield Static("", id="deviations", markup=False)
             yield Static("", id="command", markup=False)
+            yield Static("", id="preflight", markup=False)
             yield Static("Objects: rendering with helm template…", id="objects", markup=False)
             yield Static("", id="diff", markup=False)
             yield Static("", id="warnings", markup=False)
@@ -67,6 +68,9 @@ class ReviewScreen(WizardScreen):
         all_d = [*diags, *st.deep_diagnostics]
         a = st.answers
         self.plan = svc.plan(self.chart, text, a.release, a.namespace)
+        known = getattr(st, "known_namespaces", None)
+        if not st.offline and known is not None and a.namespace not in known:
+            self.plan.create_namespace = True   # Setup said so: "deploy will create it"
         try:
             values = yaml.safe_load(text) or {}
         except yaml.YAMLError:
@@ -143,16 +147,42 @@ class ReviewScreen(WizardScreen):
             objects, error = svc.render_objects(plan)
         except Exception as exc:
             objects, error = [], str(exc)
-        deployed = None
+        deployed, pre = None, []
         if not self.app.state.offline:
             try:
                 deployed = svc.deployed_values(plan.release, plan.namespace)
             except Exception:
                 deployed = None
-        self.post_message(Rendered(objects, error, deployed))
+            if not error:
+                try:
+                    pre = svc.preflight(plan)
+                except Exception as exc:
+                    from ..services import CheckRow
+                    pre = [CheckRow("preflight", "preflight", "fail", f"could not run: {exc}")]
+        self.post_message(Rendered(objects, error, deployed, pre))
 
     def on_rendered(self, msg: Rendered) -> None:
         q = self.query_one
+        if msg.preflight:
+            marks = {"pass": "✓", "warn": "⚠", "fail": "✗", "skip": "-"}
+            lines = ["PREFLIGHT (read-only checks of the cluster)"]
+            for c in msg.preflight:
+                lines.append(f"{marks.get(c.status, '?')} {c.title}: {c.summary}")
+                if c.status == "fail" and c.remedy:
+                    lines.append(f"    → {c.remedy}")
+            q("#preflight", Static).update("\n".join(lines))
+            fails = [c for c in msg.preflight if c.status == "fail"]
+            if fails and not any("preflight" in b for b in self.blockers):
+                self.blockers.append(f"{len(fails)} preflight check(s) failed: " + ", ".join(c.title for c in fails))
+                q("#approval", Static).update("✗ Approval blocked: " + "; ".join(self.blockers))
+                q("#approval", Static).set_class(True, "blocked")
+                q("#approve", Button).disabled = True
+        if msg.error and not self.app.state.offline:
+            if not any("render" in b for b in self.blockers):
+                self.blockers.append("the chart does not render with these values")
+                q("#approval", Static).update("✗ Approval blocked: " + "; ".join(self.blockers))
+                q("#approval", Static).set_class(True, "blocked")
+                q("#approve", Button).disabled = True
         if msg.error:
             q("#objects", Static).update(f"OBJECTS\n· not rendered: {msg.error.splitlines()[0][:300]}")
         else:
@@ -194,6 +224,7 @@ class ReviewScreen(WizardScreen):
         prod = self.is_production()
         question = (f"Deploy release {st.answers.release} to namespace {st.answers.namespace} on context "
                     f"{st.context}?\nchart {self.plan.chart_name} {self.plan.chart_version}"
+                    + (f"\nThe namespace {st.answers.namespace} will be created." if self.plan.create_namespace else "")
                     + ("\nThis looks like PRODUCTION." if prod else ""))
         self.app.push_screen(Confirm(question, yes="Deploy", no="Not yet", typed=st.answers.release if prod else None,
                                      danger=prod), self._approved)

@@ -96,6 +96,9 @@ class SetupScreen(WizardScreen):
         return fam, fams[fam][-1]
 
     def on_mount(self) -> None:
+        if not self.app.cursor_blink:  # snapshots: a blinking cursor is a random picture
+            for inp in self.query(Input):
+                inp.cursor_blink = False
         self.update_subtitle()
         self._update_image_placeholder()
         self._check_release(self.query_one("#release", Input).value)
@@ -143,6 +146,7 @@ class SetupScreen(WizardScreen):
         else:
             ns, src = ns_input.value, "type the namespace"
         self._namespaces = view.namespaces
+        st.known_namespaces = list(view.namespaces)
         self._ns_source = src
         if ns != ns_input.value:
             ns_input.value = ns

@@ -33,6 +33,9 @@ class Confirm(ModalScreen[bool]):
                 yield Button(self.no, id="no")
 
     def on_mount(self) -> None:
+        if not getattr(self.app, "cursor_blink", True):
+            for inp in self.query(Input):
+                inp.cursor_blink = False
         self.query_one("#typed" if self.typed else "#no").focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
