@@ -50,8 +50,15 @@ async def test_deploy_streams_lines_then_verify_and_record(app_factory, fake, tm
         assert str(rec) in str(app.screen.query_one("#record-where", Static).content)
 
 
-async def test_deploy_follow_pauses_when_scrolled_up(app_factory, tmp_path):
-    from conftest import FakeServices
+@pytest.fixture
+def fake_cls(fake):
+    """The fake Services class, via its fixture: `from conftest import …` would pick whichever
+    test folder's conftest.py happened to load first."""
+    return type(fake)
+
+
+async def test_deploy_follow_pauses_when_scrolled_up(app_factory, tmp_path, fake_cls):
+    FakeServices = fake_cls
     gate = threading.Semaphore(0)
     fake = FakeServices(tmp_path, deploy_lines=80, line_gate=gate)
     app = app_factory(fake)
@@ -74,8 +81,8 @@ async def test_deploy_follow_pauses_when_scrolled_up(app_factory, tmp_path):
         assert scr.unseen == 0 and log.is_vertical_scroll_end
 
 
-async def test_deploy_failure_offers_rollback_uninstall_back(app_factory, tmp_path):
-    from conftest import FakeServices
+async def test_deploy_failure_offers_rollback_uninstall_back(app_factory, tmp_path, fake_cls):
+    FakeServices = fake_cls
     app = app_factory(FakeServices(tmp_path, deploy_ok=False))
     async with app.run_test(size=(100, 40), notifications=False) as pilot:
         await _approve(pilot, app)
@@ -88,8 +95,8 @@ async def test_deploy_failure_offers_rollback_uninstall_back(app_factory, tmp_pa
         assert app.screen.STEP == "values"
 
 
-async def test_cancel_asks_and_quit_asks_while_deploying(app_factory, tmp_path):
-    from conftest import FakeServices
+async def test_cancel_asks_and_quit_asks_while_deploying(app_factory, tmp_path, fake_cls):
+    FakeServices = fake_cls
     gate = threading.Semaphore(0)
     app = app_factory(FakeServices(tmp_path, deploy_lines=5, line_gate=gate))
     async with app.run_test(size=(100, 40), notifications=False) as pilot:
@@ -181,8 +188,8 @@ async def _drive_to(pilot, app, step: str) -> None:
 @SNAP
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("step", STEPS)
-async def test_snapshot(step, size, app_factory, tmp_path, monkeypatch, svg_snapshot):
-    from conftest import FakeServices
+async def test_snapshot(step, size, app_factory, tmp_path, monkeypatch, svg_snapshot, fake_cls):
+    FakeServices = fake_cls
     monkeypatch.setattr(values_screen, "DEEP_DELAY", 3600)
     fake = FakeServices(tmp_path)
     import shutil
