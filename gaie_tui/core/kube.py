@@ -90,9 +90,11 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[ContextInfo], str
     return out, (current or None)
 
 
-def in_cluster_available() -> bool:
-    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and Path(
-        "/var/run/secrets/kubernetes.io/serviceaccount/token").is_file()
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
+
+def in_cluster_available(sa_dir: Path = SERVICE_ACCOUNT_DIR) -> bool:
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and (sa_dir / "token").is_file()
 
 
 def default_namespace(kubeconfig: str | None = None, context: str | None = None) -> str | None:
@@ -135,7 +137,7 @@ class Cluster:
     # -- construction
     @classmethod
     def connect(cls, kubeconfig: str | None = None, context: str | None = None,
-                timeout: float = DEFAULT_TIMEOUT) -> "Cluster":
+                timeout: float = DEFAULT_TIMEOUT, sa_dir: Path = SERVICE_ACCOUNT_DIR) -> "Cluster":
         """Load credentials (no request yet; call `ping()` to reach the server)."""
         try:
             from kubernetes import client as kclient  # lazy: heavy import
@@ -146,14 +148,17 @@ class Cluster:
         cfg = kclient.Configuration()
         paths = kubeconfig_paths(kubeconfig)
         have_files = any(p.is_file() for p in paths)
-        if not have_files and context is None and in_cluster_available():
+        if not have_files and context is None and in_cluster_available(sa_dir):
             try:
-                kconfig.load_incluster_config(client_configuration=cfg)
+                from kubernetes.config.incluster_config import InClusterConfigLoader
+
+                InClusterConfigLoader(token_filename=str(sa_dir / "token"),
+                                      cert_filename=str(sa_dir / "ca.crt")).load_and_set(cfg)
             except kconfig.ConfigException as exc:
                 raise ClusterError(f"in-cluster configuration failed: {exc}",
                                    "run inside a pod with a service account, or give --kubeconfig",
                                    kind="config", context=IN_CLUSTER) from None
-            ns_file = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+            ns_file = sa_dir / "namespace"
             ns = ns_file.read_text().strip() if ns_file.is_file() else None
             cfg.retries = 1
             return cls(kclient.ApiClient(cfg), IN_CLUSTER, cfg.host, ns, None, timeout)

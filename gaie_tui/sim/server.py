@@ -209,7 +209,11 @@ class SimServer:
         self.request_log.append(f"{method} {path} -> {code}")
 
     def authorized(self, header: str | None) -> bool:
-        return self.token is None or header == f"Bearer {self.token}"
+        if self.token is None:
+            return True
+        # the auth scheme is case-insensitive (the client's in-cluster loader sends "bearer")
+        scheme, _, value = (header or "").partition(" ")
+        return scheme.lower() == "bearer" and secrets.compare_digest(value.strip(), self.token)
 
     def check_access(self, verb: str, rt: ResourceType, namespace: str, name: str, sub: str) -> None:
         rule = self.scenario.denies(verb, rt.group, rt.plural)
