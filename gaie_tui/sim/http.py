@@ -173,7 +173,7 @@ class ApiHandler(BaseHTTPRequestHandler):
         plural, name = rest[0], (rest[1] if len(rest) > 1 else "")
         sub = "/".join(rest[2:])
         rt = reg.lookup(group, version, plural)
-        if rt is None:
+        if rt is None or f"{plural}.{group}" in self.sim.scenario.unserved:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         if rt.namespaced and name and not namespace:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")

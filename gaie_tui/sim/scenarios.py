@@ -100,6 +100,9 @@ class Scenario:
     seed: Callable[[Seed], None] | None = None
     faults: tuple[Fault, ...] = ()
     forbidden: tuple[Rule, ...] = ()
+    # resources this cluster does not serve at all ("plural.group"), e.g. an API proxy without
+    # authorization.k8s.io: clients must cope with the 404
+    unserved: tuple[str, ...] = ()
 
     def denies(self, verb: str, group: str, resource: str) -> Rule | None:
         return next((r for r in self.forbidden if r.matches(verb, group, resource)), None)
@@ -184,6 +187,9 @@ register(Scenario("rbac-forbidden", "llm-d-ready, but the user may not create or
                   faults=(Fault("never-ready", reason="forbidden"),),
                   forbidden=tuple(Rule(v, r, "rbac.authorization.k8s.io") for v in ("create", "patch", "update")
                                   for r in ("roles", "rolebindings"))))
+register(Scenario("no-access-review", "llm-d-ready behind an API proxy that serves no "
+                  "SelfSubjectAccessReview (permission checks cannot be asked)", LLMD_CRDS, _llm_d(),
+                  unserved=("selfsubjectaccessreviews.authorization.k8s.io",)))
 register(Scenario("pending-release", f"llm-d-ready plus a helm release {PENDING_RELEASE!r} stuck in "
                   "pending-install (helm refuses to upgrade it: another operation is in progress)",
                   LLMD_CRDS, _pending))

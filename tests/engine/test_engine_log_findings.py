@@ -31,3 +31,13 @@ def test_secrets_are_listed_as_metadata_and_their_keys_learnt_without_data():
     assert [(s.name, s.keys) for s in found] == [("llm-d-hf-token", ("HF_TOKEN",))]
     secret_reads = [r for r in log if "/secrets" in str(r)]
     assert secret_reads, "the candidates must come from a secrets list"
+
+
+def test_a_server_without_access_review_skips_the_permission_check_with_a_note(tmp_path):
+    from gaie_tui.core.checks import SKIP
+    chart = chart_for(REF)
+    with simulated_cluster("no-access-review", ready_delay=READY_DELAY) as sc:
+        _, out = deploy(sc, chart, values_for(chart), tmp_path)
+    rbac = by_id(out.preflight)["rbac"]
+    assert rbac.status == SKIP and "SelfSubjectAccessReview" in rbac.evidence
+    assert out.status == "verified"
