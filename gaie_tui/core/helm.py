@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import AsyncIterator, Callable
 
 from .errors import UserError
@@ -75,15 +76,26 @@ class HelmResult:
 
 
 # ---- finding helm ----------------------------------------------------------------------------
+CHECKOUT_HELM = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "helm"
+
+
+def locate_helm() -> str | None:
+    """Where helm is, without judging it: GAIE_TUI_HELM, else PATH, else the `.tools/bin` a
+    development checkout keeps (dev.py puts helm there rather than on the user's PATH)."""
+    if explicit := os.environ.get("GAIE_TUI_HELM"):
+        return explicit
+    if found := shutil.which("helm"):
+        return found
+    return str(CHECKOUT_HELM) if CHECKOUT_HELM.is_file() else None
+
+
 def find_helm() -> str:
-    """GAIE_TUI_HELM, else helm on PATH. Raises HelmMissing with what to do."""
+    """The helm binary to run. Raises HelmMissing with what to do."""
+    found = locate_helm()
     explicit = os.environ.get("GAIE_TUI_HELM")
-    if explicit:
-        if os.path.isfile(explicit) and os.access(explicit, os.X_OK):
-            return explicit
+    if explicit and not (os.path.isfile(explicit) and os.access(explicit, os.X_OK)):
         raise HelmMissing(f"GAIE_TUI_HELM={explicit} is not an executable file",
                           "point it at a helm binary (v3.8 or newer) or unset it")
-    found = shutil.which("helm")
     if not found:
         raise HelmMissing("helm is not installed (not on PATH)",
                           "install helm v3.8+ (https://helm.sh/docs/intro/install/) or set GAIE_TUI_HELM; "

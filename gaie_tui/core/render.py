@@ -37,14 +37,10 @@ _PROBE_INT = 7_310_000
 
 
 def find_helm(explicit: str | None = None) -> str | None:
-    for cand in (explicit, os.environ.get("GAIE_TUI_HELM")):
-        if cand and Path(cand).is_file():
-            return cand
-    found = shutil.which("helm")
-    if found:
-        return found
-    local = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "helm"
-    return str(local) if local.is_file() else None
+    from .helm import locate_helm
+
+    found = explicit or locate_helm()
+    return found if found and Path(found).is_file() else None
 
 
 # ---------------------------------------------------------------------------------------------

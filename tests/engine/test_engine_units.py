@@ -194,6 +194,7 @@ def test_helm_missing_and_too_old(fake_helm, monkeypatch, tmp_path):
         helm_mod.find_helm()
     monkeypatch.delenv("GAIE_TUI_HELM")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(helm_mod, "CHECKOUT_HELM", tmp_path / "no-checkout-helm")
     with pytest.raises(helm_mod.HelmMissing, match="not installed"):
         helm_mod.find_helm()
     with pytest.raises(helm_mod.HelmMissing, match="too old"):

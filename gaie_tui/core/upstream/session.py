@@ -7,7 +7,6 @@ one-line notes the user should see once (offline, rate limited, stale data).
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -56,15 +55,9 @@ class Upstream:
         return os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None
 
     def helm_binary(self) -> str | None:
-        if self.helm:
-            return self.helm
-        if env := os.environ.get("GAIE_TUI_HELM"):
-            return env
-        if found := shutil.which("helm"):
-            return found
-        # A development checkout keeps helm in .tools/bin (dev.py puts it there, not on PATH).
-        local = Path(__file__).resolve().parents[3] / ".tools" / "bin" / "helm"
-        return str(local) if local.exists() else None
+        from ..helm import locate_helm
+
+        return self.helm or locate_helm()
 
     def close(self) -> None:
         self.http.close()
