@@ -349,7 +349,8 @@ class Services:
         from ..core.deploy import make_plan
         return make_plan(self.chart(plan.chart_ref), plan.values_text, release=plan.release,
                          namespace=plan.namespace, kubeconfig=plan.kubeconfig, context=plan.context,
-                         create_namespace=plan.create_namespace, helm=self.helm_binary())
+                         create_namespace=plan.create_namespace, wait_timeout=plan.wait_timeout,
+                         helm=self.helm_binary())
 
     def render_objects(self, plan: Plan) -> tuple[list[str], str]:
         """(["Kind/name", …], error) from `helm template` of the exact chart (core.deploy.render)."""
@@ -406,7 +407,65 @@ class Services:
                 objs.append(f"{doc['kind']}/{(doc.get('metadata') or {}).get('name', '?')}")
         return objs, ""
 
+    def helm_command(self, plan: Plan, values_file: str = "values.yaml") -> list[str]:
+        """The exact `helm upgrade --install` argv (core's builder: explicit --version, rollback on
+        failure, the same kubeconfig and context as every other call)."""
+        try:
+            argv = self._core_plan(plan).helm_argv(values_file)
+        except Exception:  # no core engine, or helm missing: our own builder says the same thing
+            return plan.helm_argv(self.helm_binary(), values_file)
+        return argv
+
     def deploy(self, plan: Plan, on_line: Callable[[str], None], cancel: threading.Event) -> DeployResult:
+        """Run helm upgrade --install through core.helm, streaming lines; cancel stops helm's group."""
+        try:
+            from ..core import helm as helm_mod
+        except ImportError:
+            return self._standin_deploy(plan, on_line, cancel)  # stand-in
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="gaie-tui-deploy-") as tmp:
+            vf = Path(tmp) / "values.yaml"
+            vf.write_text(plan.values_text, encoding="utf-8")
+            os.chmod(vf, 0o600)
+            argv = self.helm_command(plan, str(vf))
+            shown = helm_mod.redact_argv(self.helm_command(plan, "values.yaml"))
+            on_line("$ " + " ".join(shown))
+            env = dict(os.environ)
+            if plan.kubeconfig:
+                env["KUBECONFIG"] = plan.kubeconfig
+            lines: list[str] = []
+
+            def line(ll) -> None:
+                lines.append(ll.text)
+                on_line(ll.text)
+            proc = helm_mod.HelmProcess(argv, on_line=line, env=env)
+            try:
+                proc.start()
+            except Exception as exc:
+                return DeployResult(False, explanation=str(exc), lines=lines)
+            stop = threading.Event()
+
+            def watch() -> None:
+                while not stop.is_set():
+                    if cancel.wait(0.2):
+                        proc.cancel()
+                        return
+            threading.Thread(target=watch, daemon=True).start()
+            result = proc.wait()
+            stop.set()
+        ex = helm_mod.explain(result)
+        rev = result.revision
+        if rev is None:
+            for text in lines:
+                m = re.search(r"REVISION:\s*(\d+)", text)
+                if m:
+                    rev = int(m.group(1))
+        ok = result.returncode == 0 and not result.cancelled
+        why = f"{ex.message}. {ex.hint}" if ex else ""
+        return DeployResult(ok, cancelled=result.cancelled, revision=rev, duration=result.duration,
+                            explanation=why, lines=lines)
+
+    def _standin_deploy(self, plan: Plan, on_line: Callable[[str], None], cancel: threading.Event) -> DeployResult:
         """Run helm upgrade --install, streaming its lines; cancel stops helm's process group."""
         import subprocess
         import tempfile

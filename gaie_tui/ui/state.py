@@ -29,6 +29,7 @@ class WizardState:
     deploy_running: bool = False
     said_offline: bool = False
     known_namespaces: list | None = None    # from the cluster; None offline
+    observed: list = field(default_factory=list)   # checks seen while helm waited
 
     def step(self, text: str) -> None:
         self.steps.append((time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), text))

@@ -84,7 +84,8 @@ async def test_verify_shows_crashloop_failure(sim_services, app_factory):
         # helm --wait gives up on a crash-looping EPP; the failure screen explains, verify shows why
         assert not app.state.deploy_result.ok
         assert app.screen.query_one("#failure-actions").display
-        app.push_screen(app.make_screen("verify"))
+        assert "CrashLoopBackOff" in str(app.screen.query_one("#explanation", Static).content)
+        await pilot.press("v")
         await pilot.pause(0.5)
         scr = app.screen
         failing = lambda: [r for r in scr.rows.values() if r.status == "fail" and "CrashLoopBackOff" in

@@ -26,6 +26,12 @@ class DeployDone(Message):
         self.result = result
 
 
+class Observed(Message):
+    def __init__(self, rows: list) -> None:
+        super().__init__()
+        self.rows = rows
+
+
 class ActionDone(Message):
     def __init__(self, what: str, ok: bool, output: str) -> None:
         super().__init__()
@@ -39,6 +45,7 @@ class DeployScreen(WizardScreen):
         Binding("x", "cancel", "Cancel deploy", id="deploy.cancel"),
         Binding("f", "follow", "Follow", id="deploy.follow"),
         Binding("ctrl+n", "next", "Next: verify", id="deploy.next"),
+        Binding("v", "checks", "Checks", id="deploy.checks"),
     ]
 
     def __init__(self) -> None:
@@ -51,6 +58,7 @@ class DeployScreen(WizardScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="deploy-state", markup=False)
+        yield Static("", id="observed", markup=False)
         yield Log(max_lines=20000, auto_scroll=False, id="helm-log")
         yield Static("", id="new-lines", markup=False)
         yield Static("", id="explanation", markup=False)
@@ -71,7 +79,41 @@ class DeployScreen(WizardScreen):
         st.deploy_running = True
         self.app.deploy_cancel = threading.Event()
         st.step("deploy started")
+        st.observed = []
         self.run_helm(st.plan, self.app.deploy_cancel)
+        self.query_one("#observed").display = False
+        self._observer = self.set_interval(3.0, self._observe_tick)
+
+    def _observe_tick(self) -> None:
+        """While helm waits, look at the cluster as Verify would (the --wait progress view)."""
+        st = self.app.state
+        if st.deploy_running and self.app.screen is self:
+            self.observe(st.plan)
+
+    @work(thread=True, exclusive=True, group="observe", exit_on_error=False)
+    def observe(self, plan) -> None:
+        try:
+            st = self.app.state
+            chart = self.app.services.chart(st.chart_ref)
+            from ...core.chartref import FAMILIES
+            label = FAMILIES[chart.name].epp_pod_label if chart.name in FAMILIES else "inferencepool"
+            rows = self.app.services.verify(plan, st.answers.selector, label)
+        except Exception:
+            return
+        if len(rows) > 1:  # more than "no release yet"
+            self.post_message(Observed(rows))
+
+    def on_observed(self, msg: Observed) -> None:
+        st = self.app.state
+        st.observed = msg.rows
+        bad = [r for r in msg.rows if r.status in ("fail", "wait")]
+        obs = self.query_one("#observed", Static)
+        obs.display = True
+        if bad:
+            obs.update("while helm waits: " + "; ".join(f"{'✗' if r.status == 'fail' else '…'} {r.title}: {r.summary}"
+                                                        for r in bad[:2]))
+        else:
+            obs.update("while helm waits: every check passes so far")
 
     @work(thread=True, exclusive=True, group="helm", exit_on_error=False)
     def run_helm(self, plan, cancel: threading.Event) -> None:
@@ -133,7 +175,12 @@ class DeployScreen(WizardScreen):
             st.step("deploy cancelled" if msg.result.cancelled else "deploy failed")
             exp = self.query_one("#explanation", Static)
             exp.display = True
-            exp.update("✗ " + msg.result.explanation)
+            seen = [r for r in getattr(st, "observed", []) if r.status == "fail"]
+            text = "✗ " + msg.result.explanation
+            if seen:
+                text += "\nSeen while helm waited: " + "; ".join(f"{r.title}: {r.summary}" for r in seen[:3])
+                text += "\n(v shows those checks)"
+            exp.update(text)
             self.query_one("#failure-actions").display = True
             self.query_one("#rollback", Button).focus()
             self.set_status("Deploy did not succeed: Rollback, Uninstall, or Back to values")
@@ -176,6 +223,13 @@ class DeployScreen(WizardScreen):
         self.app.notify(f"{msg.what} {'done' if msg.ok else 'failed'}", severity="information" if msg.ok else "error")
 
     def action_next(self) -> None:
+        if self.app.state.deploy_running:
+            self.app.notify("helm is still running", timeout=3)
+            return
+        self.app.goto("verify", fresh=True)
+
+    def action_checks(self) -> None:
+        """The Verify dashboard, also after a failed deploy (with what was seen while helm waited)."""
         if self.app.state.deploy_running:
             self.app.notify("helm is still running", timeout=3)
             return

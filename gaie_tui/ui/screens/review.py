@@ -133,8 +133,7 @@ class ReviewScreen(WizardScreen):
                 devs.append(f"· {path}: {_short(node.default)} → {_short(value)}")
         q("#deviations", Static).update("DEVIATIONS FROM THE CHART DEFAULTS\n" + ("\n".join(devs[:30]) or "· none"))
 
-        argv = self.plan.helm_argv("helm", "values.yaml")
-        q("#command", Static).update("HELM COMMAND (c copies it)\n" + shlex.join(argv))
+        q("#command", Static).update("HELM COMMAND (c copies it)\n" + shlex.join(self.command()))
         warns = [d for d in all_d if d.severity != "error"]
         q("#warnings", Static).update("REMAINING WARNINGS\n" + ("\n".join(
             f"· {d.mark} line {d.line}: {d.message}" for d in warns) or "· none"))
@@ -201,6 +200,10 @@ class ReviewScreen(WizardScreen):
             q("#diff", Static).update("NEW INSTALL (no deployed release of this name)" if not self.app.state.offline
                                       else "")
 
+    def command(self) -> list[str]:
+        argv = self.app.services.helm_command(self.plan)
+        return ["helm", *argv[1:]] if argv else argv   # the user's own helm, not our path to it
+
     def is_production(self) -> bool:
         st = self.app.state
         return looks_like_production(st.answers.namespace, st.context)
@@ -208,7 +211,7 @@ class ReviewScreen(WizardScreen):
     def action_copy_command(self) -> None:
         if self.plan is None:
             return
-        self.app.copy_to_clipboard(shlex.join(self.plan.helm_argv("helm", "values.yaml")))
+        self.app.copy_to_clipboard(shlex.join(self.command()))
         self.app.notify("helm command copied (OSC 52; in tmux: set-clipboard on)", timeout=4)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

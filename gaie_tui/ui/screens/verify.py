@@ -80,6 +80,14 @@ class VerifyScreen(WizardScreen):
         if msg.error:
             self.set_status(f"verification could not run: {msg.error}")
             return
+        observed = getattr(self.app.state, "observed", None) or []
+        if len(msg.rows) == 1 and msg.rows[0].status == "fail" and observed:
+            # no release any more (helm rolled a failed install back): show what was seen while it waited
+            from dataclasses import replace
+            rows = [msg.rows[0]] + [replace(r, title=f"{r.title} (seen during helm's wait)")
+                                    for r in observed if r.id != msg.rows[0].id]
+            self.apply_rows(rows)
+            return
         self.apply_rows(msg.rows)
 
     def apply_rows(self, rows: list) -> None:
