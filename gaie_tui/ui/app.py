@@ -111,7 +111,7 @@ class GaieApp(App):
         if self._keymap_problem:
             self.notify(f"keymap ignored: {self._keymap_problem}", severity="warning", markup=False)
         if self.simulated_banner:
-            self.notify(self.simulated_banner, title="Demo", timeout=6, markup=False)
+            self.notify(self.simulated_banner, title="Demo", timeout=4, markup=False)
         if self.values_path:
             self._open_values_file(self.values_path)
         else:

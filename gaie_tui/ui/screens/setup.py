@@ -144,7 +144,7 @@ class SetupScreen(WizardScreen):
         elif view.default_namespace and view.default_namespace != "default":
             ns, src = view.default_namespace, f"the namespace of context {view.context}"
         else:
-            ns, src = ns_input.value, "type the namespace"
+            ns, src = ns_input.value, ""
         self._namespaces = view.namespaces
         st.known_namespaces = list(view.namespaces)
         self._ns_source = src
@@ -208,7 +208,7 @@ class SetupScreen(WizardScreen):
         if st.offline:
             note.update("offline: not checked against a cluster")
         elif ns in getattr(self, "_namespaces", []):
-            note.update(f"exists · {self._ns_source}" if self._ns_source else "exists")
+            note.update(f"exists ({self._ns_source})" if self._ns_source else "exists in the cluster")
         else:
             note.update("does not exist yet: deploy will ask to create it")
 

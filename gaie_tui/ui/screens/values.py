@@ -8,7 +8,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -175,13 +174,13 @@ class ValuesScreen(WizardScreen):
         st.diagnostics, st.deep_diagnostics = list(self.diags), list(self.deep)
         self.query_one("#editor", ValuesEditor).set_diagnostics(diags)
         plist = self.query_one("#problems", OptionList)
-        new = [f"{d.mark} {d.line}:{d.column} {d.message}" for d in diags]
+        width = max(30, (plist.size.width or self.app.size.width) - 3)
+        new = [_clip(f"{d.mark} {d.line}:{d.column} {d.message}", width) for d in diags]
         old = [str(plist.get_option_at_index(i).prompt) for i in range(plist.option_count)]
         if new != old:
             highlighted = plist.highlighted
             plist.clear_options()
-            plist.add_options([Option(Text(t, no_wrap=True, overflow="ellipsis"), id=str(i))
-                               for i, t in enumerate(new)] or
+            plist.add_options([Option(t, id=str(i)) for i, t in enumerate(new)] or
                               [Option("no problems found", id="none", disabled=True)])
             if highlighted is not None and diags:
                 plist.highlighted = min(highlighted, len(diags) - 1)
@@ -382,3 +381,9 @@ def _short(value) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= 120 else text[:117] + "…"
+
+
+def _clip(text: str, width: int) -> str:
+    """One line per problem in the list (the explanation panel has the whole message)."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
