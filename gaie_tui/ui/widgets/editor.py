@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import TextArea
+from textual.widgets.text_area import Selection
 
 _STYLES = {
     "error": Style(underline=True, bold=True, color="red"),
@@ -14,7 +16,14 @@ _STYLES = {
 
 
 class ValuesEditor(TextArea):
-    """A code editor for values.yaml that underlines the spans diagnostics point at."""
+    """A code editor for values.yaml that underlines the spans diagnostics point at.
+
+    Over a slow link every byte counts: TextArea repaints its whole visible area when the cursor
+    moves. Here a cursor move repaints only the rows between the old and the new selection, and an
+    edit that keeps the line count repaints only its rows; anything else repaints everything.
+    """
+
+    selection = reactive(Selection(), init=False, always_update=True, repaint=False)
 
     def __init__(self, text: str = "", **kw) -> None:
         blink = kw.pop("cursor_blink", True)
@@ -40,6 +49,30 @@ class ValuesEditor(TextArea):
         if marks != self._marks:
             self._marks = marks
             self.notify_style_update()
+
+    def _watch_selection(self, previous_selection: Selection, selection: Selection) -> None:
+        super()._watch_selection(previous_selection, selection)
+        if not self.is_mounted:
+            return
+        rows = [previous_selection.start[0], previous_selection.end[0], selection.start[0], selection.end[0]]
+        self._refresh_rows(min(rows), max(rows))
+
+    def _refresh_rows(self, first: int, last: int) -> None:
+        top = int(self.scroll_offset.y)
+        lo, hi = max(first, top), min(last, top + self.size.height)
+        if lo <= hi:
+            from textual.geometry import Region
+            self.refresh(Region(0, lo - top, self.size.width, hi - lo + 1))
+
+    def edit(self, edit):
+        lines_before = self.document.line_count
+        result = super().edit(edit)
+        if self.document.line_count != lines_before or self.soft_wrap:
+            self.refresh()
+        else:
+            self._refresh_rows(min(edit.from_location[0], result.end_location[0]),
+                               max(edit.to_location[0], result.end_location[0]))
+        return result
 
     def get_line(self, line_index: int) -> Text:
         line = super().get_line(line_index)
