@@ -151,10 +151,12 @@ class GaieApp(App):
 
     # ---- navigation ----------------------------------------------------------------------
     def make_screen(self, name: str):
-        from .screens import deploy, record, review, setup, values, verify
-        cls = {"setup": setup.SetupScreen, "values": values.ValuesScreen, "review": review.ReviewScreen,
-               "deploy": deploy.DeployScreen, "verify": verify.VerifyScreen, "record": record.RecordScreen}[name]
-        return cls()
+        """Import only the screen asked for: the editor and tables stay out of the first frame."""
+        import importlib
+        classes = {"setup": "SetupScreen", "values": "ValuesScreen", "review": "ReviewScreen",
+                   "deploy": "DeployScreen", "verify": "VerifyScreen", "record": "RecordScreen"}
+        module = importlib.import_module(f".screens.{name}", __package__)
+        return getattr(module, classes[name])()
 
     def goto(self, name: str, *, fresh: bool = False) -> None:
         """Show a step: pop back to it when it is on the stack, else push it."""
