@@ -238,8 +238,18 @@ class GaieApp(App):
             self.action_help()
         elif cmd in ("w", "write") and hasattr(self.screen, "write_values"):
             self.screen.write_values(arg.strip() or None)
+        elif cmd == "deployed" and hasattr(self.screen, "action_load_deployed"):
+            self.screen.action_load_deployed()
+        elif cmd in ("ns", "release") and arg.strip() and getattr(self.screen, "STEP", "") == "setup":
+            from textual.widgets import Input
+            self.screen.query_one("#namespace" if cmd == "ns" else "#release", Input).value = arg.strip()
+        elif cmd == "ctx" and arg.strip() and getattr(self.screen, "STEP", "") == "setup":
+            self.state.context = None
+            self.services.context = arg.strip()
+            self.screen.load_cluster(arg.strip())
         else:
-            self.notify(f"unknown command :{text}  (try :values, :review, :verify, :q)", severity="warning",
+            self.notify(f"unknown command :{text}  (try :values, :review, :verify, :ns NAME, :ctx NAME, "
+                        ":deployed, :w FILE, :q)", severity="warning",
                         markup=False)
 
     def action_quit_app(self) -> None:

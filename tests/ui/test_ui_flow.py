@@ -255,3 +255,17 @@ def test_no_color_and_no_mouse_run(app_factory, monkeypatch):
             prompts = [str(plist.get_option_at_index(i).prompt) for i in range(plist.option_count)]
             assert any(p.startswith("E ") for p in prompts), prompts   # a letter, not only a colour
     asyncio.run(go())
+
+
+async def test_command_line_sets_namespace_and_loads_deployed_values(app_factory, fake):
+    fake.deployed_values = lambda r, n: "inferencePool:\n  modelServers:\n    matchLabels:\n      app: old\n"
+    app = app_factory(fake)
+    async with app.run_test(size=(100, 40), notifications=False) as pilot:
+        await pilot.pause(0.3)
+        app.run_command("ns team-b")
+        await pilot.pause(0.2)
+        assert app.screen.query_one("#namespace", Input).value == "team-b"
+        await _to_values(pilot, app)
+        app.run_command(":deployed")
+        await pilot.pause(0.5)
+        assert "app: old" in app.screen.query_one("#editor").text

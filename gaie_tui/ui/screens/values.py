@@ -363,8 +363,36 @@ class ValuesScreen(WizardScreen):
         else:
             self.app.goto("setup", fresh=True)
 
+    def action_load_deployed(self) -> None:
+        self._deployed_worker()
+
+    @work(thread=True, exclusive=True, group="deployed", exit_on_error=False)
+    def _deployed_worker(self) -> None:
+        st = self.app.state
+        try:
+            text = None if st.offline else self.app.services.deployed_values(st.answers.release, st.answers.namespace)
+        except Exception:
+            text = None
+        self.app.call_from_thread(self._load_deployed, text)
+
+    def _load_deployed(self, text: str | None) -> None:
+        st = self.app.state
+        if not text:
+            self.app.notify(f"no deployed release {st.answers.release} in {st.answers.namespace} to load",
+                            severity="warning", markup=False)
+            return
+        header = f"# gaie-tui: chart={st.chart_ref}\n# Values of the deployed release {st.answers.release}.\n"
+        editor = self.query_one("#editor", ValuesEditor)
+        editor.load_text(header + text)
+        st.values_text = editor.text
+        self._run_fast(editor.text)
+        self._schedule_deep()
+        self._save_draft()
+        self.app.notify("loaded the deployed release's values", timeout=4)
+
     def palette_commands(self):
         return [("Values: next problem", "F8", self.action_next_problem),
+                ("Values: load the deployed release's values (upgrade)", ":deployed", self.action_load_deployed),
                 ("Values: apply the fix on this line", "ctrl+f", self.action_apply_fix),
                 ("Values: open in $EDITOR", "ctrl+o", self.action_open_editor),
                 ("Values: deep check now (helm template)", "ctrl+r", self.action_deep_check),

@@ -87,7 +87,7 @@ class CommandLine(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cmdline.cancel")]
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="values · review · verify · record · setup · deploy · help · w FILE · q",
+        yield Input(placeholder="values review verify record setup · ns NAME · ctx NAME · deployed · w FILE · q",
                     id="cmdline")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
