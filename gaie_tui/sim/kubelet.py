@@ -159,11 +159,21 @@ class Kubelet:
                    and not p["metadata"].get("deletionTimestamp") for p in peers)
 
     def _event(self, pod: dict, reason: str, message: str) -> None:
+        """Record an Event; a repeat of the same reason for the same pod bumps its count, as the
+        kubelet's event aggregation does (so a crash loop is one BackOff event with a rising count)."""
         meta = pod["metadata"]
         now = utc_now()
-        self.store.create(self.events_rt, meta["namespace"], {
-            "metadata": {"name": f"{meta['name']}.{hashlib.sha256((meta['uid'] + reason + now).encode()).hexdigest()[:16]}"},
-            "involvedObject": {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"],
+        ns = meta["namespace"]
+        name = f"{meta['name']}.{hashlib.sha256((meta['uid'] + reason).encode()).hexdigest()[:16]}"
+        existing = self.store.peek(self.events_rt.key, ns, name)
+        if existing is not None:
+            updated = {**existing, "message": message, "count": int(existing.get("count", 1)) + 1,
+                       "lastTimestamp": now}
+            self.store.update(self.events_rt, ns, name, updated)
+            return
+        self.store.create(self.events_rt, ns, {
+            "metadata": {"name": name},
+            "involvedObject": {"kind": "Pod", "namespace": ns, "name": meta["name"], "uid": meta["uid"],
                                "apiVersion": "v1"},
             "reason": reason, "message": message, "type": "Warning", "count": 1,
             "firstTimestamp": now, "lastTimestamp": now, "source": {"component": "kubelet", "host": NODE_NAME}})
