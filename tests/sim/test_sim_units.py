@@ -86,3 +86,17 @@ def test_release_encoding_round_trip():
     assert secret["metadata"]["labels"] == {"name": "r", "owner": "helm", "status": "deployed", "version": "3"}
     release = helmrelease.decode_release(secret["data"]["release"])
     assert release["version"] == 3 and release["config"] == {"x": 1} and release["chart"]["metadata"]["name"]
+
+
+def test_repeated_pod_events_aggregate_into_one_with_a_count():
+    from gaie_tui.sim.server import SimServer
+
+    with SimServer("llm-d-ready", ready_delay=0.05) as sim:
+        store = sim.store
+        pods_rt = store.registry.lookup("", "v1", "pods")
+        pod = store.list(pods_rt, "llm-d", {}, {})[0][0]
+        kubelet = sim.controllers.kubelet
+        kubelet._event(pod, "BackOff", "Back-off restarting failed container")
+        kubelet._event(pod, "BackOff", "Back-off restarting failed container")
+        events = [e for e in store.list(kubelet.events_rt, "llm-d", {}, {})[0] if e["reason"] == "BackOff"]
+    assert len(events) == 1 and events[0]["count"] == 2
