@@ -25,3 +25,14 @@ def _version_key(p: Path):
 
 ALL_CHARTS = sorted(chart_archives(), key=_version_key)
 CHART_IDS = [p.stem for p in ALL_CHARTS]
+
+
+def upstream_fakes():
+    """tests/upstream/upstream_fakes.py (real local HTTP servers answering like GitHub and an OCI
+    registry), importable from any test folder without going through a conftest."""
+    import importlib
+    import sys
+    folder = str(ROOT / "tests" / "upstream")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module("upstream_fakes")

@@ -7,37 +7,21 @@ from __future__ import annotations
 
 import json
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import yaml
 
 from . import images, layouts
+from .answers import DEFAULT_SELECTOR, Answers  # noqa: F401 - re-exported (callers import them from here)
 from .errors import UserError
 from .images import Image
 from .knowledge import Chart
 from .names import check_namespace, check_release, epp_name
 from .providers import load_profile
 
-DEFAULT_SELECTOR = {"llm-d.ai/inferenceServing": "true"}
 ZMQ_PORT = 5557
 HEADER_MARK = "# gaie-tui: chart="
-
-
-@dataclass
-class Answers:
-    release: str = "gaie-inference"
-    namespace: str = "llm-d"
-    provider: str = "istio"
-    image: str | None = None                 # REGISTRY/REPO:TAG; None = the paired default
-    hf_secret: str | None = None             # secret name; None = no HF token
-    hf_secret_key: str = "HF_TOKEN"
-    zmq: bool = True
-    monitoring: bool = False
-    selector: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SELECTOR))
-    model_server_type: str = "vllm"
-    target_ports: list[int] = field(default_factory=lambda: [8000])
-    replicas: int = 1
 
 
 @dataclass

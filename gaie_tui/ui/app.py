@@ -100,9 +100,16 @@ class GaieApp(App):
         import time as _time
         self.clock = clock or _time.monotonic
         self._keymap, self._keymap_problem = load_keymap(keymap_file)
+        from .services import load_production_contexts
+        self.production_contexts, self._config_problem = load_production_contexts()
         self._screens: dict[str, object] = {}
         if simulated_banner:
             self.sub_title = "SIMULATED CLUSTER"
+
+    def production_reason(self, context: str | None, namespace: str | None) -> str | None:
+        """Why this target is production (config.toml's production_contexts, or its name), else None."""
+        from .services import production_reason
+        return production_reason(context, namespace, self.production_contexts)
 
     # ---- start ---------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -110,6 +117,8 @@ class GaieApp(App):
             self.set_keymap(self._keymap)
         if self._keymap_problem:
             self.notify(f"keymap ignored: {self._keymap_problem}", severity="warning", markup=False)
+        if self._config_problem:
+            self.notify(f"config ignored: {self._config_problem}", severity="warning", markup=False)
         if self.simulated_banner:
             self.notify(self.simulated_banner, title="Demo", timeout=4, markup=False)
         if self.values_path:

@@ -128,6 +128,46 @@ def looks_like_production(*names: str | None) -> bool:
     return any(n and PROD_WORDS.search(n.lower()) for n in names)
 
 
+def config_path() -> Path:
+    from ..core.paths import config_dir
+    return config_dir() / "config.toml"
+
+
+def load_production_contexts(path: Path | None = None) -> tuple[list[str], str | None]:
+    """(glob patterns, problem) from `production_contexts = ["prod-east", "*-prd"]` in config.toml.
+
+    A broken file gives ([], why) so the wizard starts anyway and says so once."""
+    import tomllib
+    path = path or config_path()
+    if not path.is_file():
+        return [], None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return [], f"{path}: {exc}"
+    value = data.get("production_contexts", [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return [], f"{path}: production_contexts must be a list of context names or glob patterns"
+    return [v.strip() for v in value if v.strip()], None
+
+
+def production_reason(context: str | None, namespace: str | None, patterns: Iterable[str] = ()) -> str | None:
+    """Why (context, namespace) counts as production, or None: a context marked in config.toml
+    (exact name or glob, case-sensitive as kubeconfig names are), else a production-looking name."""
+    from fnmatch import fnmatchcase
+    if context:
+        for pat in patterns:
+            if fnmatchcase(context, pat):
+                return f"context {context} is marked as production in config.toml ({pat})"
+    if context and looks_like_production(context):
+        return f"the context name {context} looks like production"
+    if namespace and looks_like_production(namespace):
+        return f"the namespace name {namespace} looks like production"
+    return None
+
+
 # ---- the services -----------------------------------------------------------------------------
 class Services:
     """Everything the screens ask of the engine. One per app; thread-safe where workers use it."""
@@ -143,6 +183,8 @@ class Services:
         self._lock = threading.Lock()
         self._api = None
         self.wait_timeout = "5m"
+        self.upstream_offline = False       # True: versions from the cache and bundled data only
+        self.upstream_options: dict = {}     # Http timeouts/retries (tests make them short)
 
     # charts ---------------------------------------------------------------------------
     def chart(self, ref_text: str | None):
@@ -168,6 +210,15 @@ class Services:
     def default_image(family: str, version: str) -> str:
         from ..core.images import default_image
         return default_image(family, version)[0].ref
+
+    def versions_report(self, families: list[str] | None = None):
+        """Newest EPP release and chart versions with where each answer came from
+        (core.upstream: cache → registry tags → GitHub releases → stale cache → bundled data).
+        Blocking and network-bound: call it from a worker thread only."""
+        from ..core.upstream.session import Upstream
+        from ..core.upstream.versions_report import build_report
+        with Upstream.from_env(offline=self.upstream_offline, **self.upstream_options) as session:
+            return build_report(session, families)
 
     def generate(self, chart, answers):
         from ..core.generate import generate
@@ -863,6 +914,47 @@ def _api_reason(exc: Exception) -> str:
 
 def _fmt_labels(labels: dict) -> str:
     return ",".join(f"{k}={v}" for k, v in labels.items()) or "(none)"
+
+
+def versions_line(report, family: str, now: datetime | None = None) -> str:
+    """One line for people: the newest chart version and EPP release, where from and how old."""
+    chart = report.charts.get(family)
+    epp = report.endpoint_picker
+    parts = []
+    if chart is not None and chart.newest:
+        parts.append(f"newest {chart.newest}")
+    if epp.newest:
+        parts.append(f"EPP {epp.newest}")
+    answer = chart if chart is not None else epp
+    parts.append(answer_source(answer, report.offline, now))
+    return " · ".join(parts)
+
+
+def answer_source(answer, offline: bool, now: datetime | None = None) -> str:
+    """"from ghcr.io tags, 2 h ago", "cache of 3 h ago", "bundled data of 2026-08-17 (offline)"."""
+    from urllib.parse import urlsplit
+    if answer.source == "bundled":
+        text = f"bundled data of {answer.fetched_at:%Y-%m-%d}"
+    else:
+        age = _age((now or datetime.now(timezone.utc)) - answer.fetched_at)
+        if answer.source == "cache":
+            text = f"cached answer of {age}"
+        else:
+            url = urlsplit(answer.source)
+            what = "GitHub releases" if "/releases" in url.path else "tags"
+            text = f"from {url.netloc} {what}, {age}"
+    return text + (" (offline)" if offline else "")
+
+
+def _age(delta) -> str:
+    secs = max(0, int(delta.total_seconds()))
+    if secs < 90:
+        return "just now"
+    if secs < 90 * 60:
+        return f"{round(secs / 60)} min ago"
+    if secs < 36 * 3600:
+        return f"{round(secs / 3600)} h ago"
+    return f"{round(secs / 86400)} d ago"
 
 
 def nearby_label_sets(pods: Iterable[Pod], selector: dict[str, str]) -> list[dict[str, str]]:

@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..core.generate import Answers
+from ..core.answers import Answers
 
 
 @dataclass

@@ -33,6 +33,7 @@ class FakeServices(Services):
         super().__init__(kubeconfig=None, context="fake-ctx", record_dir=str(tmp / "records"))
         self.deploy_lines, self.deploy_ok, self.rows, self.line_gate = deploy_lines, deploy_ok, rows, line_gate
         self.verify_calls = 0
+        self.upstream_offline = True   # versions from bundled data: the same answer on every run
 
     def contexts(self):
         return ["fake-ctx", "prod-eu"], "fake-ctx"

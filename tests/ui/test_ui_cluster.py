@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from textual.widgets import DataTable, Log, Select, Static
+from textual.widgets import DataTable, Log, Static
 
 from gaie_tui.ui.services import Services
+from gaie_tui.ui.widgets.choice import Choice
 
 pytestmark = pytest.mark.xdist_group("ui-cluster")
 
@@ -59,7 +60,7 @@ async def test_setup_reads_cluster_deploys_and_verifies(sim_services, app_factor
     async with app.run_test(size=(120, 40), notifications=False) as pilot:
         scr = app.screen
         assert await _wait(pilot, lambda: "connected to" in str(scr.query_one("#cluster-status", Static).content), 20)
-        assert await _wait(pilot, lambda: scr.query_one("#hf-secret", Select).value == "llm-d-hf-token", 20)
+        assert await _wait(pilot, lambda: scr.query_one("#hf-secret", Choice).value == "llm-d-hf-token", 20)
         assert await _wait(pilot, lambda: "matches 2 pod(s), 2 Ready" in str(scr.query_one("#matches", Static).content))
         await _deploy(pilot, app)
         log = app.screen.query_one("#helm-log", Log)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button, Input, OptionList, Select, Static
+from textual.widgets import Button, Input, OptionList, Static
+
+from gaie_tui.ui.widgets.choice import Choice
 
 from gaie_tui.ui.services import Services
 
@@ -27,7 +29,7 @@ async def test_answers_flow_into_generated_values(app_factory):
         scr = app.screen
         scr.query_one("#release", Input).value = "qwen-router"
         scr.query_one("#namespace", Input).value = "team-a"
-        scr.query_one("#provider", Select).value = "gke"
+        scr.query_one("#provider", Choice).value = "gke"
         scr.query_one("#zmq").value = False
         scr.query_one("#selector", Input).value = "app=vllm,tier=gpu"
         await _to_values(pilot, app)

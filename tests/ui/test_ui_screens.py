@@ -157,7 +157,8 @@ STEPS = ["setup", "values", "review", "deploy", "verify", "record"]
 async def _drive_to(pilot, app, step: str) -> None:
     await pilot.pause(0.3)
     for _ in range(50):   # the scripted cluster answers in a worker: wait for its last answer
-        if "matches 2 pod" in str(app.screen.query_one("#matches").content):
+        if "matches 2 pod" in str(app.screen.query_one("#matches").content) and \
+                "bundled" in str(app.screen.query_one("#versions-note").content):
             break
         await pilot.pause(0.05)
     if step == "setup":

@@ -1,10 +1,11 @@
-"""What every wizard screen shares: header, step line, demo banner, status line, footer."""
+"""What every wizard screen shares: title bar, step line, demo banner, status line, footer."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from ..app import STEP_TITLES, STEPS
 
@@ -14,7 +15,9 @@ class WizardScreen(Screen):
     BACK_BINDING = Binding("escape", "back", "Back", id="nav.back")
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="»")
+        # One Static, not textual's Header (three child widgets and a clock): cheaper to paint
+        # first, and it carries the PROD badge.
+        yield Static(self._title_text(), id="title-bar")
         yield Static(self._steps_line(), id="steps")
         if self.app.simulated_banner:
             yield Static("SIMULATED CLUSTER — gaie-tui demo: nothing here touches a real cluster",
@@ -36,12 +39,45 @@ class WizardScreen(Screen):
     def on_screen_resume(self) -> None:
         self.update_subtitle()
 
-    def update_subtitle(self) -> None:
+    # ---- title bar: context / namespace / release, and PROD when it is production ----------
+    def target(self) -> tuple[str | None, str, str]:
+        """(context, namespace, release) this screen is about; Setup reads its live form."""
         st = self.app.state
-        a = st.answers
-        ctx = "offline" if st.offline else (st.context or "no context")
-        self.sub_title = f"{ctx} / {a.namespace} / {a.release}" + (
-            "  [SIMULATED]" if self.app.simulated_banner else "")
+        return (None if st.offline else st.context), st.answers.namespace, st.answers.release
+
+    def production(self) -> str | None:
+        """Why the target counts as production (config.toml or its name), else None."""
+        ctx, ns, _ = self.target()
+        return self.app.production_reason(ctx, ns)
+
+    def update_subtitle(self) -> None:
+        ctx, ns, rel = self.target()
+        where = "offline" if self.app.state.offline else (ctx or "no context")
+        self.sub_title = f"{where} / {ns} / {rel}" + ("  [SIMULATED]" if self.app.simulated_banner else "")
+        self._paint_title()
+
+    def watch_sub_title(self, _value) -> None:
+        self._paint_title()
+
+    def _title_text(self) -> Text:
+        text = Text(f"» {self.app.title}", style="bold", no_wrap=True, overflow="ellipsis")
+        sub = self.sub_title if self.sub_title is not None else self.app.sub_title
+        if sub:
+            text.append(f" — {sub}", style="not bold")
+        return text
+
+    def _paint_title(self) -> None:
+        bars = self.query("#title-bar")
+        if not bars:
+            return
+        bar = bars.first(Static)
+        text = self._title_text()
+        prod = self.production()
+        if prod:
+            text = Text.assemble((" PROD ", "bold reverse"), " ", text, no_wrap=True, overflow="ellipsis")
+        bar.update(text)
+        bar.set_class(bool(prod), "prod")
+        bar.tooltip = f"production: {prod}" if prod else None
 
     def set_status(self, text: str) -> None:
         if getattr(self, "_status_text", None) != text:  # an unchanged line costs no bytes

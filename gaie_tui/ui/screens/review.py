@@ -13,7 +13,6 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from ..app import guarded
-from ..services import looks_like_production
 from .base import WizardScreen
 
 
@@ -90,9 +89,9 @@ class ReviewScreen(WizardScreen):
             q("#approval", Static).update("✗ Approval blocked: " + "; ".join(self.blockers))
             q("#approval", Static).set_class(True, "blocked")
         else:
-            prod = self.is_production()
+            prod = self.production()
             q("#approval", Static).update("Ready to approve (a)." + (
-                f"  Production-looking target: you will type the release name." if prod else ""))
+                f"  PRODUCTION ({prod}): you will type the release name." if prod else ""))
             q("#approval", Static).set_class(False, "blocked")
         q("#approve", Button).disabled = bool(self.blockers)
         n_warn = sum(1 for d in all_d if d.severity == "warning")
@@ -205,8 +204,7 @@ class ReviewScreen(WizardScreen):
         return ["helm", *argv[1:]] if argv else argv   # the user's own helm, not our path to it
 
     def is_production(self) -> bool:
-        st = self.app.state
-        return looks_like_production(st.answers.namespace, st.context)
+        return self.production() is not None
 
     def action_copy_command(self) -> None:
         if self.plan is None:
@@ -224,13 +222,13 @@ class ReviewScreen(WizardScreen):
             return
         from ..widgets.modals import Confirm
         st = self.app.state
-        prod = self.is_production()
+        prod = self.production()
         question = (f"Deploy release {st.answers.release} to namespace {st.answers.namespace} on context "
                     f"{st.context}?\nchart {self.plan.chart_name} {self.plan.chart_version}"
                     + (f"\nThe namespace {st.answers.namespace} will be created." if self.plan.create_namespace else "")
-                    + ("\nThis looks like PRODUCTION." if prod else ""))
+                    + (f"\nPRODUCTION: {prod}." if prod else ""))
         self.app.push_screen(Confirm(question, yes="Deploy", no="Not yet", typed=st.answers.release if prod else None,
-                                     danger=prod), self._approved)
+                                     danger=bool(prod)), self._approved)
 
     def _approved(self, ok: bool | None) -> None:
         if not ok:

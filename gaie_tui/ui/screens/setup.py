@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from ...core.generate import DEFAULT_SELECTOR, Answers
+from ...core.answers import DEFAULT_SELECTOR, Answers
 from ..app import guarded
 from ..services import nearby_label_sets
+from ..widgets.choice import Choice
 from .base import WizardScreen
 
 NONE = "__none__"
@@ -30,6 +31,12 @@ class NamespaceLoaded(Message):
         self.namespace, self.secrets, self.pods, self.error = namespace, secrets, pods, error
 
 
+class VersionsLoaded(Message):
+    def __init__(self, report=None, error: str | None = None) -> None:
+        super().__init__()
+        self.report, self.error = report, error
+
+
 class SetupScreen(WizardScreen):
     STEP = "setup"
     AUTO_FOCUS = "#namespace"   # one focus change at start (each one restyles the form)
@@ -42,6 +49,7 @@ class SetupScreen(WizardScreen):
         super().__init__()
         self._pods: list = []
         self._ns_source = ""
+        self._report = None          # core.upstream's VersionsReport, once it has answered
 
     def compose_body(self) -> ComposeResult:
         st = self.app.state
@@ -51,38 +59,34 @@ class SetupScreen(WizardScreen):
         with VerticalScroll(id="setup-form"):
             with Grid(id="form-grid"):
                 yield Label("Cluster")
-                yield Select([], prompt="(no kubeconfig: offline)", id="context", compact=True)
-                yield Label("")
-                yield Static("looking for a cluster…", id="cluster-status", markup=False)
+                yield Choice([], prompt="(no kubeconfig: offline)", id="context")
+                yield Static("looking for a cluster…", id="cluster-status", classes="note", markup=False)
                 yield Label("Namespace")
                 yield Input(a.namespace, id="namespace", compact=True)
-                yield Label("")
-                yield Static("", id="namespace-note", markup=False)
+                yield Static("", id="namespace-note", classes="note", markup=False)
                 yield Label("Release")
                 yield Input(a.release, id="release", compact=True)
-                yield Label("")
-                yield Static("", id="release-problem", markup=False)
+                yield Static("", id="release-problem", classes="note", markup=False)
                 yield Label("Chart")
-                yield Select([(f, f) for f in fams], value=ref_family, allow_blank=False, id="family",
-                             compact=True)
+                yield Choice([(f, f) for f in fams], value=ref_family, id="family")
                 yield Label("Version")
-                yield Select([(v, v) for v in reversed(fams[ref_family])], value=ref_version, allow_blank=False,
-                             id="version", compact=True)
+                yield Choice(lambda: self._version_options(str(self.query_one("#family", Choice).value)),
+                             value=ref_version, id="version")
+                yield Static("", id="versions-note", classes="note", markup=False)
                 yield Label("Provider")
-                yield Select([(p, p) for p in self.app.services.providers()], value=a.provider,
-                             allow_blank=False, id="provider", compact=True)
+                yield Choice(lambda: [(p, p) for p in self.app.services.providers()], value=a.provider,
+                             id="provider")
                 yield Label("EPP image")
                 yield Input(a.image or "", placeholder="", id="image", compact=True)
                 yield Label("HF secret")
-                yield Select([("none", NONE)], value=NONE, allow_blank=False, id="hf-secret", compact=True)
+                yield Choice([("none", NONE)], value=NONE, id="hf-secret")
                 yield Label("Ports")
                 yield Checkbox("zmq 5557 for KV-cache events", a.zmq, id="zmq", compact=True)
                 yield Label("Monitoring")
                 yield Checkbox("Prometheus ServiceMonitor", a.monitoring, id="monitoring", compact=True)
                 yield Label("Selector")
                 yield Input(",".join(f"{k}={v}" for k, v in a.selector.items()), id="selector", compact=True)
-                yield Label("")
-                yield Static("", id="matches", markup=False)
+                yield Static("", id="matches", classes="note", markup=False)
             yield Button("Next: values  (ctrl+n)", id="next", variant="primary", compact=True)
 
     def _initial_chart(self) -> tuple[str, str]:
@@ -102,11 +106,42 @@ class SetupScreen(WizardScreen):
         self.update_subtitle()
         self._update_image_placeholder()
         self._check_release(self.query_one("#release", Input).value)
+        # the cluster probe (and its notes) start once the form is on the screen
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        self.query_one("#versions-note", Static).update("asking upstream for newer versions…")
+        self.load_versions()
         st = self.app.state
         if st.offline or self.app.services.offline:
             self._go_offline("offline mode (no cluster)")
         else:
             self.load_cluster()
+
+    # ---- versions (core.upstream) -------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="versions", exit_on_error=False)
+    def load_versions(self) -> None:
+        try:
+            report = self.app.services.versions_report(list(self.app.services.families()))
+        except Exception as exc:  # never more than a calm line: the known versions still work
+            self.post_message(VersionsLoaded(error=str(exc).splitlines()[0][:160] if str(exc) else
+                                             type(exc).__name__))
+            return
+        self.post_message(VersionsLoaded(report))
+
+    def on_versions_loaded(self, msg: VersionsLoaded) -> None:
+        note = self.query_one("#versions-note", Static)
+        if msg.error:
+            note.update(f"newer versions unknown ({msg.error}); the versions gaie-tui knows are offered")
+            return
+        from ..services import versions_line
+        self._report = msg.report
+        family = str(self.query_one("#family", Choice).value)
+        ver = self.query_one("#version", Choice)
+        with ver.prevent(Choice.Changed):
+            ver.set_options(self._version_options(family))
+        note.update(versions_line(msg.report, family))
+        note.tooltip = "\n".join(msg.report.status_lines()) or None
 
     # ---- cluster ----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="cluster", exit_on_error=False)
@@ -132,8 +167,8 @@ class SetupScreen(WizardScreen):
         view, names = msg.view
         st.offline = False
         st.context = view.context
-        sel = self.query_one("#context", Select)
-        with sel.prevent(Select.Changed):
+        sel = self.query_one("#context", Choice)
+        with sel.prevent(Choice.Changed):
             sel.set_options([(n, n) for n in names])
             sel.value = view.context
         self.query_one("#cluster-status", Static).update(f"connected to {view.server} ({len(view.namespaces)} namespaces)")
@@ -163,6 +198,7 @@ class SetupScreen(WizardScreen):
             self.app.notify("No cluster reachable: values and review work; deploy is unavailable.",
                             title="Offline", severity="warning", markup=False)
         self._note_namespace(self.query_one("#namespace", Input).value)
+        self._update_matches()
         self.update_subtitle()
 
     @work(thread=True, exclusive=True, group="namespace", exit_on_error=False)
@@ -177,18 +213,18 @@ class SetupScreen(WizardScreen):
                                               type(exc).__name__))
 
     def on_namespace_loaded(self, msg: NamespaceLoaded) -> None:
-        if msg.namespace != self.query_one("#namespace", Input).value:
+        if msg.namespace != self.query_one("#namespace", Input).value or self.app.state.offline:
             return
         self._pods = msg.pods
         if msg.error:
             self.query_one("#matches", Static).update(f"✗ cannot read namespace {msg.namespace}: {msg.error}")
-        hf = self.query_one("#hf-secret", Select)
+        hf = self.query_one("#hf-secret", Choice)
         svc = self.app.services
         cands = [s for s in msg.secrets if svc.is_hf_candidate(s)]
         others = [s for s in msg.secrets if s not in cands and not s.startswith("sh.helm.release")]
         opts = [("none", NONE)] + [(f"{s}  (found)", s) for s in cands] + [(s, s) for s in others]
         current = self.app.state.answers.hf_secret
-        with hf.prevent(Select.Changed):
+        with hf.prevent(Choice.Changed):
             hf.set_options(opts)
             if current in msg.secrets:
                 hf.value = current
@@ -239,6 +275,14 @@ class SetupScreen(WizardScreen):
     @on(Input.Changed, "#release")
     def _release_changed(self, event: Input.Changed) -> None:
         self._check_release(event.value)
+        self.update_subtitle()
+
+    def target(self) -> tuple[str | None, str, str]:
+        """The live form: the title bar (and its PROD badge) follows what is typed."""
+        st = self.app.state
+        inputs = {w.id: w.value for w in self.query(Input) if w.id in ("namespace", "release")}
+        return ((None if st.offline else st.context), inputs.get("namespace", st.answers.namespace),
+                inputs.get("release", st.answers.release))
 
     def _check_release(self, value: str) -> None:
         from ...core.names import release_problem
@@ -250,6 +294,7 @@ class SetupScreen(WizardScreen):
     def _namespace_changed(self, event: Input.Changed) -> None:
         self._note_namespace(event.value)
         self.query_one("#namespace", Input).set_class(bool(_ns_problem(event.value)), "invalid")
+        self.update_subtitle()
         if not self.app.state.offline and not _ns_problem(event.value):
             self._pods = []
             self.load_namespace(event.value)
@@ -258,28 +303,45 @@ class SetupScreen(WizardScreen):
     def _selector_changed(self, event: Input.Changed) -> None:
         self._update_matches()
 
-    @on(Select.Changed, "#family")
-    def _family_changed(self, event: Select.Changed) -> None:
-        fams = self.app.services.families()
-        ver = self.query_one("#version", Select)
-        versions = fams[str(event.value)]
-        ver.set_options([(v, v) for v in reversed(versions)])
-        ver.value = versions[-1]
+    @on(Choice.Changed, "#family")
+    def _family_changed(self, event: Choice.Changed) -> None:
+        ver = self.query_one("#version", Choice)
+        opts = self._version_options(str(event.value))
+        ver.set_options(opts)
+        known = self.app.services.families()[str(event.value)]
+        ver.value = known[-1]           # the newest version this gaie-tui knows
+        if self._report is not None:
+            from ..services import versions_line
+            self.query_one("#versions-note", Static).update(versions_line(self._report, str(event.value)))
         self._update_image_placeholder()
 
-    @on(Select.Changed, "#version")
-    def _version_changed(self, event: Select.Changed) -> None:
+    def _version_options(self, family: str) -> list[tuple[str, str]]:
+        """Newest first: the versions gaie-tui knows, and those upstream has since released
+        (their knowledge then comes from the chart archive itself)."""
+        from ...core import versions as vkey
+        known = self.app.services.families()[family]
+        answer = self._report.charts.get(family) if self._report is not None else None
+        found = list(answer.versions) if answer is not None else []
+        newest = answer.newest if answer is not None else None
+        out = []
+        for v in sorted(set(known) | set(found), key=vkey.key, reverse=True):
+            label = v + ("  newest" if v == newest else "") + ("  (new: read from its archive)" if v not in known else "")
+            out.append((label, v))
+        return out
+
+    @on(Choice.Changed, "#version")
+    def _version_changed(self, event: Choice.Changed) -> None:
         self._update_image_placeholder()
 
-    @on(Select.Changed, "#context")
-    def _context_changed(self, event: Select.Changed) -> None:
-        if event.value is not Select.NULL and event.value != self.app.state.context:
+    @on(Choice.Changed, "#context")
+    def _context_changed(self, event: Choice.Changed) -> None:
+        if event.value is not None and event.value != self.app.state.context:
             self.query_one("#cluster-status", Static).update(f"connecting to {event.value}…")
             self.load_cluster(str(event.value))
 
     def _update_image_placeholder(self) -> None:
-        fam = self.query_one("#family", Select).value
-        ver = self.query_one("#version", Select).value
+        fam = self.query_one("#family", Choice).value
+        ver = self.query_one("#version", Choice).value
         try:
             img = self.app.services.default_image(str(fam), str(ver))
         except Exception:
@@ -298,10 +360,10 @@ class SetupScreen(WizardScreen):
         if problem := _ns_problem(ns):
             raise ValueError(f"namespace: {problem}")
         selector = _parse_selector(q("#selector", Input).value)
-        hf = q("#hf-secret", Select).value
+        hf = q("#hf-secret", Choice).value
         image = q("#image", Input).value.strip() or None
-        return Answers(release=release, namespace=ns, provider=str(q("#provider", Select).value), image=image,
-                       hf_secret=None if hf in (NONE, Select.NULL) else str(hf), zmq=q("#zmq", Checkbox).value,
+        return Answers(release=release, namespace=ns, provider=str(q("#provider", Choice).value), image=image,
+                       hf_secret=None if hf in (NONE, None) else str(hf), zmq=q("#zmq", Checkbox).value,
                        monitoring=q("#monitoring", Checkbox).value, selector=selector)
 
     @on(Button.Pressed, "#next")
@@ -317,7 +379,7 @@ class SetupScreen(WizardScreen):
             self.app.notify(str(exc), severity="error", markup=False)
             return
         st = self.app.state
-        ref = f"{self.query_one('#family', Select).value}@{self.query_one('#version', Select).value}"
+        ref = f"{self.query_one('#family', Choice).value}@{self.query_one('#version', Choice).value}"
         try:
             chart = self.app.services.chart(ref)
             generated = self.app.services.generate(chart, answers)

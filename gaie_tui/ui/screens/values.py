@@ -336,19 +336,35 @@ class ValuesScreen(WizardScreen):
             name = fh.name
         try:
             with self.app.suspend():
-                subprocess.call([*shlex.split(editor_cmd), name])
+                rc = subprocess.call([*shlex.split(editor_cmd), name])
+            # The terminal was the editor's: paint every cell again (Textual otherwise sends only
+            # what changed since its last frame, which is no longer on the screen).
+            self.app.screen.refresh(layout=True)
+            self.set_timer(0.2, lambda: self.app.screen.refresh(layout=True))
             text = Path(name).read_text(encoding="utf-8")
-        except Exception as exc:
-            self.app.notify(f"$EDITOR unavailable here: {exc}", severity="warning", markup=False)
-            return
-        finally:
+        except Exception as exc:   # no such editor, no terminal to hand over (textual-serve) …
             Path(name).unlink(missing_ok=True)
+            self.app.notify(f"$EDITOR ({editor_cmd}) could not run: {exc}. Your values are unchanged here.",
+                            severity="warning", markup=False, timeout=10)
+            return
+        if rc != 0:
+            # A failed (or aborted, :cq) editor does not replace the text; whatever it saved is kept.
+            changed = text != widget.text
+            if not changed:
+                Path(name).unlink(missing_ok=True)
+            self.app.notify(f"$EDITOR ({editor_cmd}) exited with status {rc}: the values here are unchanged"
+                            + (f"; what it saved is kept in {name}" if changed else ""),
+                            severity="warning", markup=False, timeout=15)
+            return
+        Path(name).unlink(missing_ok=True)
         if text != widget.text:
             widget.load_text(text)
             self.app.state.values_text = text
+            self.app.state.step("values edited in $EDITOR")
             self._run_fast(text)
             self._schedule_deep()
             self._save_draft()
+            self.app.notify("values updated from $EDITOR", timeout=3)
 
     # ---- next ---------------------------------------------------------------------------------
     def action_next(self) -> None:
