@@ -557,13 +557,30 @@ class Services:
                 rev = int(m.group(1))
         return DeployResult(True, revision=rev, duration=duration, lines=lines)
 
+    def _kube_args(self, plan: Plan) -> list[str]:
+        return (["--kubeconfig", plan.kubeconfig] if plan.kubeconfig else []) + \
+               (["--kube-context", plan.context] if plan.context else [])
+
+    def _helm_action(self, what: str, plan: Plan) -> tuple[bool, str]:
+        """core.deploy.rollback / uninstall: the headless commands' argv (helm v3/v4 flags, redacted
+        output, the same kubeconfig and context); a refused name or a missing helm is said plainly."""
+        from ..core import deploy as core_deploy
+        from ..core.errors import UserError
+        action = core_deploy.rollback if what == "rollback" else core_deploy.uninstall
+        try:
+            result = action(self.helm_binary(), plan.release, plan.namespace, self._kube_args(plan))
+        except UserError as exc:
+            return False, str(exc)
+        text = result.output
+        if not result.ok and result.explanation is not None:
+            text += f"\n{result.explanation.message}. {result.explanation.hint}"
+        return result.ok, text.strip()
+
     def rollback(self, plan: Plan) -> tuple[bool, str]:
-        r = self._helm(["rollback", plan.release, "--namespace", plan.namespace, "--wait"], timeout=300)
-        return r.returncode == 0, (r.stdout + r.stderr).strip()
+        return self._helm_action("rollback", plan)
 
     def uninstall(self, plan: Plan) -> tuple[bool, str]:
-        r = self._helm(["uninstall", plan.release, "--namespace", plan.namespace, "--wait"], timeout=300)
-        return r.returncode == 0, (r.stdout + r.stderr).strip()
+        return self._helm_action("uninstall", plan)
 
     # verify ---------------------------------------------------------------------------
     def verify(self, plan: Plan, selector: dict[str, str], family_label: str) -> list[CheckRow]:
