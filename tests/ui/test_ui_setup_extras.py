@@ -233,6 +233,7 @@ def test_editor_via_suspend_round_trip(tmp_path, script):
             _tmux("send-keys", "-t", name, "C-s")          # write back to the file we opened
             _wait_screen(name, "wrote", 10)
             assert "replicas: 3  # edited-in-editor" in values.read_text()
+            assert "replicas: 3  # edited-in-editor" in shown    # and the editor shows it (repainted)
         else:
             shown = _wait_screen(name, "exited with status 3")
             kept = list(tmpdir.glob("gaie-values-*.yaml"))

@@ -337,10 +337,6 @@ class ValuesScreen(WizardScreen):
         try:
             with self.app.suspend():
                 rc = subprocess.call([*shlex.split(editor_cmd), name])
-            # The terminal was the editor's: paint every cell again (Textual otherwise sends only
-            # what changed since its last frame, which is no longer on the screen).
-            self.app.screen.refresh(layout=True)
-            self.set_timer(0.2, lambda: self.app.screen.refresh(layout=True))
             text = Path(name).read_text(encoding="utf-8")
         except Exception as exc:   # no such editor, no terminal to hand over (textual-serve) …
             Path(name).unlink(missing_ok=True)

@@ -74,6 +74,11 @@ class ValuesEditor(TextArea):
                                max(edit.to_location[0], result.end_location[0]))
         return result
 
+    def load_text(self, text: str) -> None:
+        # A new document: every row changes, and `selection` (repaint=False above) repaints nothing.
+        super().load_text(text)
+        self.refresh()
+
     def get_line(self, line_index: int) -> Text:
         line = super().get_line(line_index)
         for start, end, severity in self._marks.get(line_index, ()):
