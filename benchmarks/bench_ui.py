@@ -189,7 +189,7 @@ async def bench_bytes() -> dict:
         def render_objects(self, plan):
             return ["Deployment/x"], ""
 
-        def deploy(self, plan, on_line, cancel):
+        def deploy(self, plan, on_line, cancel, on_observed=None):
             on_line("done")
             return DeployResult(True, revision=1)
 

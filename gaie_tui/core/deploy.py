@@ -397,46 +397,28 @@ class DeployEngine:
             self.record.log(line.stamp(), line.stream, line.text)
             self._emit(Event("line", "deploy", line=line))
 
-        observer_stop = threading.Event()
-        observed: list[list[Check]] = []
-
-        def observe() -> None:
-            # the verifier watches while helm waits; the last view survives a rollback
-            while not observer_stop.wait(self.observe_interval):
-                try:
-                    snap = fetch(self.cluster, exp)
-                except Exception:  # noqa: BLE001 - watching is best effort
-                    continue
-                if snap.deployment is None and not snap.epp_pods:
-                    continue
-                checks, _ = evaluate(exp, snap, final=False, match_labels_path=plan.match_labels_path)
-                checks = [c for c in checks if c.id != "release"]
-                observed.append(checks)
-                self._emit(Event("checks", "deploy", checks=checks, final=False))
+        def started(proc: helm_mod.HelmProcess) -> bool:
+            self._helm = proc
+            return not self._cancel.is_set()
 
         try:
-            # helm's own --timeout bounds its wait; ours only guards against a hung helm
-            limit = helm_mod.duration_seconds(plan.wait_timeout)
-            proc = helm_mod.HelmProcess(argv, on_line=on_line, timeout=(limit + 300) if limit else None)
-            self._helm = proc
-            if self._cancel.is_set():
-                os.unlink(values_path)
-                return self._stopped() or self._finish(self._cancel_reason)
-            proc.start()
-            watcher = threading.Thread(target=observe, daemon=True, name="gaie-observe")
-            watcher.start()
-            result = proc.wait()
+            result, last_seen = helm_observed(
+                argv, exp, self.cluster, wait_timeout=plan.wait_timeout,
+                match_labels_path=plan.match_labels_path, on_line=on_line,
+                on_checks=lambda checks: self._emit(Event("checks", "deploy", checks=checks, final=False)),
+                observe_interval=self.observe_interval, started=started)
         finally:
-            observer_stop.set()
             try:
                 os.unlink(values_path)
             except OSError:
                 pass
+        if result is None:  # cancelled before helm started
+            return self._stopped() or self._finish(self._cancel_reason)
         self._helm = None
         self._outcome.helm = result
         self._outcome.explanation = result.explanation
-        if observed:
-            self._outcome.observed = observed[-1]
+        if last_seen:
+            self._outcome.observed = last_seen
         rel = helm_mod.release_status(plan.helm, plan.release, plan.namespace, plan.kube_args())
         if rel:
             self._outcome.revision = int(rel.get("revision", 0) or 0) or None
@@ -478,6 +460,54 @@ class DeployEngine:
         if self._cancel.is_set():
             return self._finish(self._cancel_reason)
         return self._finish("verify-failed" if failed(checks) else "verified")
+
+
+# ---- the helm phase alone (the wizard's Deploy screen and DeployEngine share it) ---------------
+def helm_observed(argv: list[str], exp: Expected, cluster, *, wait_timeout: str = helm_mod.DEFAULT_WAIT,
+                  match_labels_path: str = "inferencePool.modelServers.matchLabels",
+                  on_line: Callable[[helm_mod.LogLine], None] | None = None,
+                  on_checks: Callable[[list[Check]], None] | None = None, observe_interval: float = 1.0,
+                  started: Callable[[helm_mod.HelmProcess], bool] | None = None,
+                  env: dict[str, str] | None = None,
+                  ) -> tuple[helm_mod.HelmResult | None, list[Check]]:
+    """Run helm (`argv`, an upgrade --install) while the verifier watches the cluster: the
+    `--wait` progress view. `on_checks` gets each view (without the release check: helm owns the
+    release until it ends); the last view is returned too, so when helm gives up and rolls back
+    the caller can still say why (image pull errors, crash-loop log lines). `started(proc)` is
+    called before helm starts — keep `proc` to cancel it; returning False stops before helm runs
+    (the result is then None). Blocking; call it from a worker thread."""
+    observer_stop = threading.Event()
+    observed: list[list[Check]] = []
+
+    def observe() -> None:
+        while not observer_stop.wait(observe_interval):
+            try:
+                snap = fetch(cluster, exp)
+            except Exception:  # noqa: BLE001 - watching is best effort
+                continue
+            if snap.deployment is None and not snap.epp_pods:
+                continue
+            checks, _ = evaluate(exp, snap, final=False, match_labels_path=match_labels_path)
+            checks = [c for c in checks if c.id != "release"]
+            observed.append(checks)
+            if on_checks is not None:
+                try:
+                    on_checks(checks)
+                except Exception:  # noqa: BLE001 - a UI bug must not break a deploy
+                    pass
+
+    # helm's own --timeout bounds its wait; ours only guards against a hung helm
+    limit = helm_mod.duration_seconds(wait_timeout)
+    proc = helm_mod.HelmProcess(argv, on_line=on_line, timeout=(limit + 300) if limit else None, env=env)
+    if started is not None and not started(proc):
+        return None, []
+    try:
+        proc.start()
+        threading.Thread(target=observe, daemon=True, name="gaie-observe").start()
+        result = proc.wait()
+    finally:
+        observer_stop.set()
+    return result, (observed[-1] if observed else [])
 
 
 # ---- actions on an existing release ----------------------------------------------------------

@@ -183,6 +183,7 @@ class Services:
         self._lock = threading.Lock()
         self._api = None
         self.wait_timeout = "5m"
+        self.observe_interval = 2.0          # seconds between looks at the cluster while helm waits
         self.upstream_offline = False       # True: versions from the cache and bundled data only
         self.upstream_options: dict = {}     # Http timeouts/retries (tests make them short)
 
@@ -467,43 +468,77 @@ class Services:
             return plan.helm_argv(self.helm_binary(), values_file)
         return argv
 
-    def deploy(self, plan: Plan, on_line: Callable[[str], None], cancel: threading.Event) -> DeployResult:
-        """Run helm upgrade --install through core.helm, streaming lines; cancel stops helm's group."""
+    def deploy(self, plan: Plan, on_line: Callable[[str], None], cancel: threading.Event,
+               on_observed: Callable[[list[CheckRow]], None] | None = None) -> DeployResult:
+        """helm upgrade --install through core.deploy.helm_observed (the loop `gaie-tui deploy`
+        runs too): lines streamed, the cluster watched while helm waits (`on_observed` gets each
+        view as dashboard rows), `cancel` stops helm's process group."""
         try:
+            from ..core import deploy as core_deploy
             from ..core import helm as helm_mod
         except ImportError:
             return self._standin_deploy(plan, on_line, cancel)  # stand-in
         import tempfile
+        try:
+            core_plan = self._core_plan(plan)
+        except Exception as exc:  # no helm, bad names: said as the deploy's failure
+            return DeployResult(False, explanation=str(exc))
+        exp, cluster = getattr(self, "_expected", None), None
+        try:
+            exp = exp or core_deploy.render(core_plan)
+            cluster = self.cluster()
+        except Exception:  # noqa: BLE001 - watching is best effort: helm still runs
+            exp = None
+        env = dict(os.environ)
+        if plan.kubeconfig:
+            env["KUBECONFIG"] = plan.kubeconfig
+        lines: list[str] = []
+
+        def line(ll) -> None:
+            lines.append(ll.text)
+            on_line(ll.text)
+
+        procs: list = []
+
+        def started(proc) -> bool:
+            procs.append(proc)
+            return not cancel.is_set()
+
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.is_set():
+                if cancel.wait(0.2):
+                    for proc in procs:
+                        proc.cancel()
+                    return
+
         with tempfile.TemporaryDirectory(prefix="gaie-tui-deploy-") as tmp:
             vf = Path(tmp) / "values.yaml"
             vf.write_text(plan.values_text, encoding="utf-8")
             os.chmod(vf, 0o600)
-            argv = self.helm_command(plan, str(vf))
-            shown = helm_mod.redact_argv(self.helm_command(plan, "values.yaml"))
-            on_line("$ " + " ".join(shown))
-            env = dict(os.environ)
-            if plan.kubeconfig:
-                env["KUBECONFIG"] = plan.kubeconfig
-            lines: list[str] = []
-
-            def line(ll) -> None:
-                lines.append(ll.text)
-                on_line(ll.text)
-            proc = helm_mod.HelmProcess(argv, on_line=line, env=env)
+            argv = core_plan.helm_argv(str(vf))
+            on_line("$ " + " ".join(helm_mod.redact_argv(core_plan.helm_argv("values.yaml"))))
+            threading.Thread(target=watch, daemon=True).start()
             try:
-                proc.start()
+                if exp is not None and cluster is not None:
+                    to_rows = (lambda checks: on_observed([_row(c) for c in checks])) if on_observed else None
+                    result, _ = core_deploy.helm_observed(
+                        argv, exp, cluster, wait_timeout=core_plan.wait_timeout,
+                        match_labels_path=core_plan.match_labels_path, on_line=line, on_checks=to_rows,
+                        observe_interval=self.observe_interval, started=started, env=env)
+                else:
+                    proc = helm_mod.HelmProcess(argv, on_line=line, env=env)
+                    result = None
+                    if started(proc):
+                        proc.start()
+                        result = proc.wait()
             except Exception as exc:
                 return DeployResult(False, explanation=str(exc), lines=lines)
-            stop = threading.Event()
-
-            def watch() -> None:
-                while not stop.is_set():
-                    if cancel.wait(0.2):
-                        proc.cancel()
-                        return
-            threading.Thread(target=watch, daemon=True).start()
-            result = proc.wait()
-            stop.set()
+            finally:
+                stop.set()
+        if result is None:
+            return DeployResult(False, cancelled=True, lines=lines, explanation="Cancelled before helm started.")
         ex = helm_mod.explain(result)
         rev = result.revision
         if rev is None:

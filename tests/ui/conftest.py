@@ -63,7 +63,7 @@ class FakeServices(Services):
         return [CheckRow("crd-pool", "InferencePool CRD", "pass", "served at inference.networking.k8s.io/v1"),
                 CheckRow("secret", "HF token secret", "pass", "llm-d-hf-token exists")]
 
-    def deploy(self, plan, on_line, cancel):
+    def deploy(self, plan, on_line, cancel, on_observed=None):
         on_line("$ helm upgrade --install …")
         for i in range(self.deploy_lines):
             if self.line_gate is not None:

@@ -80,28 +80,8 @@ class DeployScreen(WizardScreen):
         self.app.deploy_cancel = threading.Event()
         st.step("deploy started")
         st.observed = []
-        self.run_helm(st.plan, self.app.deploy_cancel)
         self.query_one("#observed").display = False
-        self._observer = self.set_interval(3.0, self._observe_tick)
-
-    def _observe_tick(self) -> None:
-        """While helm waits, look at the cluster as Verify would (the --wait progress view)."""
-        st = self.app.state
-        if st.deploy_running and self.app.screen is self:
-            self.observe(st.plan)
-
-    @work(thread=True, exclusive=True, group="observe", exit_on_error=False)
-    def observe(self, plan) -> None:
-        try:
-            st = self.app.state
-            chart = self.app.services.chart(st.chart_ref)
-            from ...core.chartref import FAMILIES
-            label = FAMILIES[chart.name].epp_pod_label if chart.name in FAMILIES else "inferencepool"
-            rows = self.app.services.verify(plan, st.answers.selector, label)
-        except Exception:
-            return
-        if len(rows) > 1:  # more than "no release yet"
-            self.post_message(Observed(rows))
+        self.run_helm(st.plan, self.app.deploy_cancel)
 
     def on_observed(self, msg: Observed) -> None:
         st = self.app.state
@@ -118,7 +98,10 @@ class DeployScreen(WizardScreen):
     @work(thread=True, exclusive=True, group="helm", exit_on_error=False)
     def run_helm(self, plan, cancel: threading.Event) -> None:
         try:
-            result = self.app.services.deploy(plan, lambda line: self.post_message(HelmLine(line)), cancel)
+            # core.deploy.helm_observed watches the cluster while helm waits (the --wait progress
+            # view), the same loop as `gaie-tui deploy`; each view arrives as Observed
+            result = self.app.services.deploy(plan, lambda line: self.post_message(HelmLine(line)), cancel,
+                                              on_observed=lambda rows: self.post_message(Observed(rows)))
         except Exception as exc:
             from ..services import DeployResult
             from ..app import write_error_log
