@@ -271,3 +271,18 @@ async def test_command_line_sets_namespace_and_loads_deployed_values(app_factory
         app.run_command(":deployed")
         await pilot.pause(0.5)
         assert "app: old" in app.screen.query_one("#editor").text
+
+
+async def test_toggles_read_without_colour(app_factory):
+    """The zmq and monitoring toggles say on/off with a glyph ([x] / [ ]), not by colour alone."""
+    from gaie_tui.ui.widgets.tick import Tick
+    app = app_factory(Services(offline=True))
+    async with app.run_test(size=(80, 24), notifications=False) as pilot:
+        await pilot.pause(0.2)
+        zmq = app.screen.query_one("#zmq", Tick)
+        mon = app.screen.query_one("#monitoring", Tick)
+        assert str(zmq.render()).startswith("[x]") and str(mon.render()).startswith("[ ]")
+        mon.focus()
+        await pilot.press("space")
+        await pilot.pause(0.05)
+        assert mon.value and str(mon.render()).startswith("[x]")

@@ -14,6 +14,7 @@ from ...core.answers import DEFAULT_SELECTOR, Answers
 from ..app import guarded
 from ..services import nearby_label_sets
 from ..widgets.choice import Choice
+from ..widgets.tick import Tick
 from .base import WizardScreen
 
 NONE = "__none__"
@@ -81,9 +82,9 @@ class SetupScreen(WizardScreen):
                 yield Label("HF secret")
                 yield Choice([("none", NONE)], value=NONE, id="hf-secret")
                 yield Label("Ports")
-                yield Checkbox("zmq 5557 for KV-cache events", a.zmq, id="zmq", compact=True)
+                yield Tick("zmq 5557 for KV-cache events", a.zmq, id="zmq", compact=True)
                 yield Label("Monitoring")
-                yield Checkbox("Prometheus ServiceMonitor", a.monitoring, id="monitoring", compact=True)
+                yield Tick("Prometheus ServiceMonitor", a.monitoring, id="monitoring", compact=True)
                 yield Label("Selector")
                 yield Input(",".join(f"{k}={v}" for k, v in a.selector.items()), id="selector", compact=True)
                 yield Static("", id="matches", classes="note", markup=False)
