@@ -29,6 +29,26 @@ class WizardScreen(Screen):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def after_first_paint(self, callback) -> None:
+        """Run `callback` once this screen has been painted on the terminal.
+
+        `call_after_refresh` alone is too early at start: the app composes its first screen inside
+        Textual's start-up batch, where frames are rendered but not written, so callbacks queued
+        by on_mount ran (workers, notifications, restyles) before the first frame reached the
+        terminal. Here each batched "refresh" asks for another, until one is really written."""
+        def check() -> None:
+            if self.app._batch_count:       # still in the start-up batch: that frame was dropped
+                self.refresh()
+                self.call_after_refresh(check)
+            else:
+                callback()
+
+        def first() -> None:
+            # the refresh that follows the batch (a resize, then the paint) comes next: wait for it
+            self.refresh()
+            self.call_after_refresh(check)
+        self.call_after_refresh(first)
+
     def _steps_line(self) -> str:
         parts = []
         for s in STEPS:

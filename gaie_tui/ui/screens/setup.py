@@ -108,7 +108,7 @@ class SetupScreen(WizardScreen):
         self._update_image_placeholder()
         self._check_release(self.query_one("#release", Input).value)
         # the cluster probe (and its notes) start once the form is on the screen
-        self.call_after_refresh(self._after_first_frame)
+        self.after_first_paint(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
         self.query_one("#versions-note", Static).update("asking upstream for newer versions…")
