@@ -35,6 +35,11 @@ def write_error_log(error: BaseException) -> Path:
     return path
 
 
+def _resume_gc() -> None:
+    import gc
+    gc.enable()
+
+
 def guarded(method):
     """Turn an unexpected exception in a handler into a notification plus the log file path."""
     @wraps(method)
@@ -125,6 +130,8 @@ class GaieApp(App):
             self._open_values_file(self.values_path)
         else:
             self.goto("setup")
+        # the first frame is being painted: garbage collection (paused by the CLI) resumes after it
+        getattr(self.screen, "after_first_paint", self.call_after_refresh)(_resume_gc)
         draft = load_draft() if self.resume is not False else None
         if draft:
             if self.resume:
