@@ -56,7 +56,13 @@ class WizardScreen(Screen):
             parts.append(f"[reverse] {t} [/reverse]" if s == self.STEP else f" {t} ")
         return "›".join(parts)
 
-    def on_screen_resume(self) -> None:
+    def _on_screen_resume(self, event) -> None:
+        # Runs before Screen._on_screen_resume (and replaces an on_screen_resume here). On the
+        # first resume every node was styled moments ago, when it was mounted: restyling the
+        # whole screen again (~10 ms for Setup's form) only delayed the first frame.
+        if not getattr(self, "_resumed_before", False):
+            self._resumed_before = True
+            event.refresh_styles = False
         self.update_subtitle()
 
     # ---- title bar: context / namespace / release, and PROD when it is production ----------
