@@ -60,8 +60,15 @@ def load_bundled() -> Bundled:
     data = json.loads(resources.files("gaie_tui").joinpath("data/bundled_versions.json")
                       .read_text(encoding="utf-8"))
     epp = data["endpoint_picker"]
-    return Bundled(data["data_date"], epp["image"], epp["github_repo"], list(epp["tags"]),
-                   dict(data["charts"]))
+    # chart versions and addresses have one home, chartref.FAMILIES; the file adds only what
+    # chartref does not know (a GitHub repository to ask when the registry is down)
+    from ..chartref import FAMILIES
+
+    extra = data.get("charts", {})
+    charts = {name: {"oci": fam.oci, "versions": list(reversed(fam.released)),
+                     **({"github_repo": extra[name]["github_repo"]} if extra.get(name, {}).get("github_repo") else {})}
+              for name, fam in FAMILIES.items()}
+    return Bundled(data["data_date"], epp["image"], epp["github_repo"], list(epp["tags"]), charts)
 
 
 @dataclass
