@@ -1,7 +1,6 @@
 """What the wizard knows across screens, and the draft saved continuously to the state folder."""
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -53,14 +52,20 @@ def save_draft(state: WizardState) -> None:
     data = {"saved": time.time(), "chart_ref": state.chart_ref, "values_file": state.values_file,
             "answers": asdict(state.answers), "values": state.values_text}
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    import json
     tmp.write_text(json.dumps(data), encoding="utf-8")
     os.replace(tmp, path)
 
 
 def load_draft() -> dict | None:
     try:
-        data = json.loads(draft_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = draft_path().read_text(encoding="utf-8")
+    except OSError:           # the usual start: no draft, and no json import for it
+        return None
+    import json
+    try:
+        data = json.loads(text)
+    except ValueError:
         return None
     return data if isinstance(data, dict) and isinstance(data.get("values"), str) else None
 
