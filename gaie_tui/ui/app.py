@@ -126,6 +126,12 @@ class GaieApp(App):
             self.notify(f"config ignored: {self._config_problem}", severity="warning", markup=False)
         if self.simulated_banner:
             self.notify(self.simulated_banner, title="Demo", timeout=4, markup=False)
+        # The first screen is pushed once Textual's start-up batch is over. Composed inside it,
+        # it was laid out and rendered for a frame that is never written, then again for the
+        # real one: about a third of the time to the first screen.
+        self.call_later(self._start)
+
+    def _start(self) -> None:
         if self.values_path:
             self._open_values_file(self.values_path)
         else:

@@ -101,7 +101,7 @@ async def test_verify_shows_crashloop_failure(sim_services, app_factory):
 
 @pytest.mark.parametrize("sim_services", ["label-drift"], indirect=True)
 async def test_review_preflight_blocks_label_drift_and_names_the_label(sim_services, app_factory):
-    from textual.widgets import Button
+    from gaie_tui.ui.widgets.action import ActionButton
     app = app_factory(sim_services)
     async with app.run_test(size=(120, 40), notifications=False) as pilot:
         scr = app.screen
@@ -114,5 +114,5 @@ async def test_review_preflight_blocks_label_drift_and_names_the_label(sim_servi
         rev = app.screen
         assert await _wait(pilot, lambda: "PREFLIGHT" in str(rev.query_one("#preflight", Static).content), 30)
         assert "llm-d.ai/inference-serving" in str(rev.query_one("#preflight", Static).content)
-        assert rev.query_one("#approve", Button).disabled
+        assert rev.query_one("#approve", ActionButton).disabled
         assert "preflight" in str(rev.query_one("#approval", Static).content)

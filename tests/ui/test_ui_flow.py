@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from gaie_tui.ui.widgets.choice import Choice
 
 from gaie_tui.ui.services import Services
+from gaie_tui.ui.widgets.action import ActionButton
 
 pytestmark = pytest.mark.xdist_group("ui-flow")
 
@@ -94,7 +95,7 @@ async def test_approval_impossible_with_errors(app_factory, fake):
         await pilot.press("ctrl+n")
         await pilot.pause(0.4)
         assert app.screen.STEP == "review"
-        assert app.screen.query_one("#approve", Button).disabled
+        assert app.screen.query_one("#approve", ActionButton).disabled
         assert "Approval blocked" in _text(app, "#approval")
         await pilot.press("a")
         await pilot.pause(0.2)
@@ -109,7 +110,7 @@ async def test_clean_values_approve_with_confirmation(app_factory, fake):
         await _to_values(pilot, app)
         await pilot.press("ctrl+n")
         await pilot.pause(0.4)
-        assert not app.screen.query_one("#approve", Button).disabled, _text(app, "#approval")
+        assert not app.screen.query_one("#approve", ActionButton).disabled, _text(app, "#approval")
         assert "helm upgrade --install gaie-inference" in _text(app, "#command")
         assert "--version v1.5.0" in _text(app, "#command")
         assert "Deployment/gaie-inference-epp" in _text(app, "#objects")
@@ -133,10 +134,10 @@ async def test_production_namespace_needs_typed_release(app_factory, fake):
         await pilot.pause(0.2)
         dialog = app.screen
         assert type(dialog).__name__ == "Confirm" and dialog.typed == "gaie-inference"
-        assert dialog.query_one("#yes", Button).disabled
+        assert dialog.query_one("#yes", ActionButton).disabled
         await pilot.press(*"gaie-inference")
         await pilot.pause(0.1)
-        assert not dialog.query_one("#yes", Button).disabled
+        assert not dialog.query_one("#yes", ActionButton).disabled
 
 
 async def test_help_lists_every_binding_and_command_line_jumps(app_factory):

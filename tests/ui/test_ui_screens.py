@@ -42,6 +42,13 @@ async def test_deploy_streams_lines_then_verify_and_record(app_factory, fake, tm
         assert app.screen.STEP == "verify"
         table = app.screen.query_one("#checks", DataTable)
         assert table.row_count == 5
+        # the deploy screen's clock, now under Verify, no longer redraws (over SSH every redraw
+        # below the top screen repainted all of it, once a second)
+        deploy = next(s for s in app.screen_stack if getattr(s, "STEP", "") == "deploy")
+        shown = str(deploy.query_one("#deploy-state", Static).content)
+        deploy.result = None          # would read "deploying" if it were redrawn
+        deploy._tick()
+        assert str(deploy.query_one("#deploy-state", Static).content) == shown
         await pilot.press("ctrl+n")
         await pilot.pause(0.4)
         assert app.screen.STEP == "record"

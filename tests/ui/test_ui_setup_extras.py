@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
 from gaie_tui.ui.services import Services
+from gaie_tui.ui.widgets.action import ActionButton
 from gaie_tui.ui.widgets.choice import Choice, ChoiceMenu
 from support import upstream_fakes
 
@@ -140,7 +141,7 @@ async def test_context_marked_production_in_config(app_factory, fake):
         await pilot.pause(0.2)
         dialog = app.screen
         assert type(dialog).__name__ == "Confirm" and dialog.typed == "gaie-inference"
-        assert dialog.query_one("#yes", Button).disabled
+        assert dialog.query_one("#yes", ActionButton).disabled
 
 
 async def test_unmarked_context_asks_plainly_and_badge_follows_the_namespace(app_factory, fake):

@@ -5,9 +5,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..app import STEP_TITLES, STEPS
+from ..widgets.keybar import KeyBar
 
 
 class WizardScreen(Screen):
@@ -24,7 +25,7 @@ class WizardScreen(Screen):
                          id="sim-banner")
         yield from self.compose_body()
         yield Static("", id="status")
-        yield Footer()
+        yield KeyBar()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -35,19 +36,16 @@ class WizardScreen(Screen):
         `call_after_refresh` alone is too early at start: the app composes its first screen inside
         Textual's start-up batch, where frames are rendered but not written, so callbacks queued
         by on_mount ran (workers, notifications, restyles) before the first frame reached the
-        terminal. Here each batched "refresh" asks for another, until one is really written."""
+        terminal. A short timer waits out the batch (asking for refreshes in a loop instead kept
+        the screen busy, and the batch could then never end), then the next refresh is the one
+        that is written."""
         def check() -> None:
-            if self.app._batch_count:       # still in the start-up batch: that frame was dropped
-                self.refresh()
-                self.call_after_refresh(check)
+            if self.app._batch_count:
+                self.set_timer(0.002, check)
             else:
-                callback()
-
-        def first() -> None:
-            # the refresh that follows the batch (a resize, then the paint) comes next: wait for it
-            self.refresh()
-            self.call_after_refresh(check)
-        self.call_after_refresh(first)
+                self.refresh()
+                self.call_after_refresh(callback)
+        check()
 
     def _steps_line(self) -> str:
         parts = []

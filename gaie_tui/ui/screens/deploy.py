@@ -9,8 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Button, Log, Static
+from textual.widgets import Log, Static
 
+from ..widgets.action import ActionButton
 from .base import WizardScreen
 
 
@@ -63,9 +64,9 @@ class DeployScreen(WizardScreen):
         yield Static("", id="new-lines", markup=False)
         yield Static("", id="explanation", markup=False)
         with Horizontal(id="failure-actions"):
-            yield Button("Rollback", id="rollback", variant="warning", compact=True)
-            yield Button("Uninstall", id="uninstall", variant="error", compact=True)
-            yield Button("Back to values", id="to-values", compact=True)
+            yield ActionButton("Rollback", id="rollback", variant="warning")
+            yield ActionButton("Uninstall", id="uninstall", variant="error")
+            yield ActionButton("Back to values", id="to-values")
 
     def on_mount(self) -> None:
         self.update_subtitle()
@@ -126,6 +127,10 @@ class DeployScreen(WizardScreen):
         self.query_one("#new-lines").display = False
 
     def _tick(self) -> None:
+        if self.app.screen is not self:
+            # under Verify (or a modal) this line is not seen, and a layout change on a screen
+            # below repaints the whole one on top: a full screen of bytes every second over SSH
+            return
         end = self.finished if self.finished is not None else self.app.clock()
         elapsed = int(end - self.started)
         if self.result is None:
@@ -137,8 +142,10 @@ class DeployScreen(WizardScreen):
         else:
             state = "FAILED"
         plan = self.app.state.plan
-        self.query_one("#deploy-state", Static).update(
-            f"{state} · {elapsed // 60}:{elapsed % 60:02d} elapsed · {plan.release} → {plan.namespace}")
+        line = f"{state} · {elapsed // 60}:{elapsed % 60:02d} elapsed · {plan.release} → {plan.namespace}"
+        if line != getattr(self, "_state_line", None):     # an unchanged line costs no bytes
+            self._state_line = line
+            self.query_one("#deploy-state", Static).update(line)
         log = self.query_one("#helm-log", Log)
         if self.unseen and log.is_vertical_scroll_end:
             self.action_follow()
@@ -165,7 +172,7 @@ class DeployScreen(WizardScreen):
                 text += "\n(v shows those checks)"
             exp.update(text)
             self.query_one("#failure-actions").display = True
-            self.query_one("#rollback", Button).focus()
+            self.query_one("#rollback", ActionButton).focus()
             self.set_status("Deploy did not succeed: Rollback, Uninstall, or Back to values")
 
     def action_cancel(self) -> None:
@@ -180,7 +187,7 @@ class DeployScreen(WizardScreen):
             self.app.deploy_cancel.set()
             self.query_one("#helm-log", Log).write_line("… stopping helm")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    def on_action_button_pressed(self, event: ActionButton.Pressed) -> None:
         if event.button.id == "to-values":
             self.app.goto("values")
         elif event.button.id in ("rollback", "uninstall"):

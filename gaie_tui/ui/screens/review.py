@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from ..app import guarded
+from ..widgets.action import ActionButton
 from .base import WizardScreen
 
 
@@ -46,7 +47,7 @@ class ReviewScreen(WizardScreen):
             yield Static("Objects: rendering with helm template…", id="objects", markup=False)
             yield Static("", id="diff", markup=False)
             yield Static("", id="warnings", markup=False)
-            yield Button("Approve and deploy…  (a)", id="approve", variant="success", compact=True)
+            yield ActionButton("Approve and deploy…  (a)", id="approve", variant="success")
 
     def on_mount(self) -> None:
         self.update_subtitle()
@@ -93,7 +94,7 @@ class ReviewScreen(WizardScreen):
             q("#approval", Static).update("Ready to approve (a)." + (
                 f"  PRODUCTION ({prod}): you will type the release name." if prod else ""))
             q("#approval", Static).set_class(False, "blocked")
-        q("#approve", Button).disabled = bool(self.blockers)
+        q("#approve", ActionButton).disabled = bool(self.blockers)
         n_warn = sum(1 for d in all_d if d.severity == "warning")
         self.set_status(f"✗ {len(errors)} errors  ⚠ {n_warn} warnings  · "
                         + ("approval blocked" if self.blockers else "a approves · c copies the helm command"))
@@ -174,13 +175,13 @@ class ReviewScreen(WizardScreen):
                 self.blockers.append(f"{len(fails)} preflight check(s) failed: " + ", ".join(c.title for c in fails))
                 q("#approval", Static).update("✗ Approval blocked: " + "; ".join(self.blockers))
                 q("#approval", Static).set_class(True, "blocked")
-                q("#approve", Button).disabled = True
+                q("#approve", ActionButton).disabled = True
         if msg.error and not self.app.state.offline:
             if not any("render" in b for b in self.blockers):
                 self.blockers.append("the chart does not render with these values")
                 q("#approval", Static).update("✗ Approval blocked: " + "; ".join(self.blockers))
                 q("#approval", Static).set_class(True, "blocked")
-                q("#approve", Button).disabled = True
+                q("#approve", ActionButton).disabled = True
         if msg.error:
             q("#objects", Static).update(f"OBJECTS\n· not rendered: {msg.error.splitlines()[0][:300]}")
         else:
@@ -212,7 +213,7 @@ class ReviewScreen(WizardScreen):
         self.app.copy_to_clipboard(shlex.join(self.command()))
         self.app.notify("helm command copied (OSC 52; in tmux: set-clipboard on)", timeout=4)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    def on_action_button_pressed(self, event: ActionButton.Pressed) -> None:
         if event.button.id == "approve":
             self.action_approve()
 

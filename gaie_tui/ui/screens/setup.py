@@ -6,14 +6,16 @@ import os
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Input, Static
 
 from ...core.answers import DEFAULT_SELECTOR, Answers
 from ..app import guarded
 from ..services import nearby_label_sets
+from ..widgets.action import ActionButton
 from ..widgets.choice import Choice
+from ..widgets.field import FieldInput
 from ..widgets.tick import Tick
 from .base import WizardScreen
 
@@ -57,38 +59,28 @@ class SetupScreen(WizardScreen):
         a = st.answers
         fams = self.app.services.families()
         ref_family, ref_version = self._initial_chart()
+        # one widget per row, labels drawn beside the controls (widgets/field.py): no Grid
         with VerticalScroll(id="setup-form"):
-            with Grid(id="form-grid"):
-                yield Label("Cluster")
-                yield Choice([], prompt="(no kubeconfig: offline)", id="context")
-                yield Static("looking for a cluster…", id="cluster-status", classes="note", markup=False)
-                yield Label("Namespace")
-                yield Input(a.namespace, id="namespace", compact=True)
-                yield Static("", id="namespace-note", classes="note", markup=False)
-                yield Label("Release")
-                yield Input(a.release, id="release", compact=True)
-                yield Static("", id="release-problem", classes="note", markup=False)
-                yield Label("Chart")
-                yield Choice([(f, f) for f in fams], value=ref_family, id="family")
-                yield Label("Version")
-                yield Choice(lambda: self._version_options(str(self.query_one("#family", Choice).value)),
-                             value=ref_version, id="version")
-                yield Static("", id="versions-note", classes="note", markup=False)
-                yield Label("Provider")
-                yield Choice(lambda: [(p, p) for p in self.app.services.providers()], value=a.provider,
-                             id="provider")
-                yield Label("EPP image")
-                yield Input(a.image or "", placeholder="", id="image", compact=True)
-                yield Label("HF secret")
-                yield Choice([("none", NONE)], value=NONE, id="hf-secret")
-                yield Label("Ports")
-                yield Tick("zmq 5557 for KV-cache events", a.zmq, id="zmq", compact=True)
-                yield Label("Monitoring")
-                yield Tick("Prometheus ServiceMonitor", a.monitoring, id="monitoring", compact=True)
-                yield Label("Selector")
-                yield Input(",".join(f"{k}={v}" for k, v in a.selector.items()), id="selector", compact=True)
-                yield Static("", id="matches", classes="note", markup=False)
-            yield Button("Next: values  (ctrl+n)", id="next", variant="primary", compact=True)
+            yield Choice([], prompt="(no kubeconfig: offline)", label="Cluster", id="context")
+            yield Static("looking for a cluster…", id="cluster-status", classes="note", markup=False)
+            yield FieldInput(a.namespace, label="Namespace", id="namespace")
+            yield Static("", id="namespace-note", classes="note", markup=False)
+            yield FieldInput(a.release, label="Release", id="release")
+            yield Static("", id="release-problem", classes="note", markup=False)
+            yield Choice([(f, f) for f in fams], value=ref_family, label="Chart", id="family")
+            yield Choice(lambda: self._version_options(str(self.query_one("#family", Choice).value)),
+                         value=ref_version, label="Version", id="version")
+            yield Static("", id="versions-note", classes="note", markup=False)
+            yield Choice(lambda: [(p, p) for p in self.app.services.providers()], value=a.provider,
+                         label="Provider", id="provider")
+            yield FieldInput(a.image or "", placeholder="", label="EPP image", id="image")
+            yield Choice([("none", NONE)], value=NONE, label="HF secret", id="hf-secret")
+            yield Tick("zmq 5557 for KV-cache events", a.zmq, label="Ports", id="zmq")
+            yield Tick("Prometheus ServiceMonitor", a.monitoring, label="Monitoring", id="monitoring")
+            yield FieldInput(",".join(f"{k}={v}" for k, v in a.selector.items()), label="Selector",
+                             id="selector")
+            yield Static("", id="matches", classes="note", markup=False)
+            yield ActionButton("Next: values  (ctrl+n)", id="next", variant="primary")
 
     def _initial_chart(self) -> tuple[str, str]:
         fams = self.app.services.families()
@@ -364,10 +356,10 @@ class SetupScreen(WizardScreen):
         hf = q("#hf-secret", Choice).value
         image = q("#image", Input).value.strip() or None
         return Answers(release=release, namespace=ns, provider=str(q("#provider", Choice).value), image=image,
-                       hf_secret=None if hf in (NONE, None) else str(hf), zmq=q("#zmq", Checkbox).value,
-                       monitoring=q("#monitoring", Checkbox).value, selector=selector)
+                       hf_secret=None if hf in (NONE, None) else str(hf), zmq=q("#zmq", Tick).value,
+                       monitoring=q("#monitoring", Tick).value, selector=selector)
 
-    @on(Button.Pressed, "#next")
+    @on(ActionButton.Pressed, "#next")
     def _next_pressed(self) -> None:
         self.action_next()
 

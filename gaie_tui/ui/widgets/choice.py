@@ -15,17 +15,22 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 
+from .field import LABEL_WIDTH, Labelled
+
 Options = Sequence[tuple[str, object]]
 
 
-class Choice(Widget, can_focus=True):
-    """`value` is one of the options' values (None when there is none); `Changed` when it changes."""
+class Choice(Labelled, Widget, can_focus=True):
+    """`value` is one of the options' values (None when there is none); `Changed` when it changes.
+    With `label`, the row's label is drawn beside the value (see widgets/field.py)."""
 
-    DEFAULT_CSS = """
-    Choice { height: 1; width: 1fr; padding: 0 1 0 0; background: $boost; color: $text; }
-    Choice:focus { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
-    Choice.-empty { color: $text-muted; }
+    DEFAULT_CSS = f"""
+    Choice {{ height: 1; width: 1fr; padding: 0 1 0 0; background: $boost; color: $text; }}
+    Choice.-labelled {{ padding-left: {LABEL_WIDTH}; }}
+    Choice:focus {{ background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }}
+    Choice.-empty {{ color: $text-muted; }}
     """
+    COMPONENT_CLASSES = {"field--label"}
     BINDINGS = [
         Binding("enter,space,down", "open", "Choose", show=False),
         Binding("left", "step(-1)", "Previous", show=False),
@@ -42,15 +47,17 @@ class Choice(Widget, can_focus=True):
             return self.choice
 
     def __init__(self, options: Options | Callable[[], Iterable[tuple[str, object]]] = (), *,
-                 value: object = None, prompt: str = "", id: str | None = None,
+                 value: object = None, prompt: str = "", label: str = "", id: str | None = None,
                  classes: str | None = None, disabled: bool = False) -> None:
-        super().__init__(id=id, classes=classes, disabled=disabled)
+        # classes go in with the constructor: each add_class before mounting restyles the widget
+        classes = " ".join(c for c in (classes, "-labelled" if label else "", "-empty" if value is None else "") if c)
+        super().__init__(id=id, classes=classes or None, disabled=disabled)
+        self.field_label = label
         self._source = options
         self._options: list[tuple[str, object]] | None = None if callable(options) else list(options)
         self._value = value
         self._label: str | None = None      # shown before the options are built (lazy lists)
         self.prompt = prompt
-        self.set_class(value is None, "-empty")
 
     # ---- options and value -------------------------------------------------------------
     @property
@@ -141,7 +148,7 @@ class ChoiceMenu(ModalScreen[object]):
     def on_mount(self) -> None:
         from textual.widgets import OptionList
         lst = self.query_one(OptionList)
-        region = self.choice.region
+        region = self.choice.content_region   # under the value, not its label
         lst.styles.offset = (region.x, region.y + 1)
         lst.styles.min_width = max(20, region.width)
         values = [v for _, v in self.choice.options]

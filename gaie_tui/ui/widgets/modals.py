@@ -5,7 +5,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Input, Label, Static
+
+from .action import ActionButton
 
 
 class Confirm(ModalScreen[bool]):
@@ -28,9 +30,9 @@ class Confirm(ModalScreen[bool]):
                 yield Label(f"Type {self.typed} to confirm:")
                 yield Input(placeholder=self.typed, id="typed")
             with Horizontal(id="buttons"):
-                yield Button(self.yes, id="yes", variant="error" if self.danger else "primary",
-                             disabled=bool(self.typed))
-                yield Button(self.no, id="no")
+                yield ActionButton(self.yes, id="yes", variant="error" if self.danger else "primary",
+                                   disabled=bool(self.typed))
+                yield ActionButton(self.no, id="no")
 
     def on_mount(self) -> None:
         if not getattr(self.app, "cursor_blink", True):
@@ -39,13 +41,13 @@ class Confirm(ModalScreen[bool]):
         self.query_one("#typed" if self.typed else "#no").focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#yes", Button).disabled = event.value != self.typed
+        self.query_one("#yes", ActionButton).disabled = event.value != self.typed
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.value == self.typed:
             self.dismiss(True)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    def on_action_button_pressed(self, event: ActionButton.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
 
     def action_no(self) -> None:
