@@ -5,6 +5,7 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from ..core.errors import UserError
@@ -42,32 +43,53 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.kubeconfig_out).expanduser() if args.kubeconfig_out else None
     if out is not None and out.is_dir():
         raise UserError(f"--kubeconfig-out {out} is a directory", "give a file path")
+    # Ctrl-C and SIGTERM only note the request; the main loop stops the server. Both handlers are
+    # installed explicitly, before the server starts: a shell without job control (a script's
+    # `cmd &`) starts background commands with SIGINT ignored, and Python then never raises
+    # KeyboardInterrupt, so an inherited SIG_IGN made the server deaf to Ctrl-C / `kill -INT`.
+    # The handlers take no lock (Event.set() in a handler can deadlock on the Event's own lock
+    # when the signal lands while the main thread holds it inside Event.wait()).
+    requested: list[int] = []
+    previous = _install_stop_handlers(requested)
     try:
-        server = SimServer(args.scenario, port=args.port, tls=args.tls, ready_delay=args.ready_delay)
-        server.start()
-    except (SimError, TlsUnavailable) as exc:
-        raise UserError(str(exc)) from None
-    except OSError as exc:
-        raise UserError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        server.wait_until_serving()
-        if out is not None:
-            try:
-                server.write_kubeconfig(out)
-            except OSError as exc:
-                raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
-        print(f"simulated cluster ({args.scenario}) serving {server.url}", flush=True)
-        if out is not None:
-            print(f"kubeconfig: {out} (context {server.kubeconfig()['current-context']})", flush=True)
-        print("press Ctrl-C to stop", flush=True)
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        try:
+            server = SimServer(args.scenario, port=args.port, tls=args.tls, ready_delay=args.ready_delay)
+            server.start()
+        except (SimError, TlsUnavailable) as exc:
+            raise UserError(str(exc)) from None
+        except OSError as exc:
+            raise UserError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
+        try:
+            server.wait_until_serving()
+            if out is not None:
+                try:
+                    server.write_kubeconfig(out)
+                except OSError as exc:
+                    raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+            print(f"simulated cluster ({args.scenario}) serving {server.url}", flush=True)
+            if out is not None:
+                print(f"kubeconfig: {out} (context {server.kubeconfig()['current-context']})", flush=True)
+            print("press Ctrl-C to stop", flush=True)
+            while not requested:
+                time.sleep(0.2)  # a handler that returns does not cut a sleep short (PEP 475): 0.2 s lag at most
+        finally:
+            server.stop()  # bounded: returns within seconds whatever the clients are doing
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.stop()
+        _restore_handlers(previous)
     print("simulated cluster stopped", file=sys.stderr)
     return 0
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _install_stop_handlers(requested: list[int]) -> dict:
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # only the main thread may set handlers; an embedding caller handles signals itself
+    return {sig: signal.signal(sig, lambda signum, _frame: requested.append(signum)) for sig in _STOP_SIGNALS}
+
+
+def _restore_handlers(previous: dict) -> None:
+    for sig, handler in previous.items():
+        if handler is not None:  # None: installed outside Python, cannot be put back
+            signal.signal(sig, handler)

@@ -34,6 +34,8 @@ log = logging.getLogger("gaie_tui.sim")
 ALLOWED_HOST = "127.0.0.1"
 USER = "gaie-sim-admin"  # who the kubeconfig's credentials stand for, in RBAC messages
 DEFAULT_READY_DELAY = 2.0
+TLS_HANDSHAKE_TIMEOUT = 10.0  # a client that connects and says nothing is dropped after this
+STOP_TIMEOUT = 5.0  # the longest stop() waits for the accept loop
 
 
 class SimError(ValueError):
@@ -45,6 +47,25 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
     sim: "SimServer"
+    # with TLS, each connection is wrapped in its own handler thread (finish_request), never the
+    # listening socket: SSLSocket.accept() does the handshake on the accept loop's thread with no
+    # timeout, so one client that connected and sent nothing stopped every other client and made
+    # shutdown() wait for ever
+    ssl_context: ssl.SSLContext | None = None
+
+    def finish_request(self, request, client_address) -> None:
+        if self.ssl_context is None:
+            return super().finish_request(request, client_address)
+        request.settimeout(TLS_HANDSHAKE_TIMEOUT)
+        try:
+            conn = self.ssl_context.wrap_socket(request, server_side=True)  # handshakes, or raises
+        except OSError:  # ssl.SSLError, TimeoutError, a client that hung up: drop it quietly
+            return
+        try:
+            conn.settimeout(None)  # as for plain HTTP: keep-alive and watch streams block in reads
+            super().finish_request(conn, client_address)
+        finally:
+            self.shutdown_request(conn)  # `request` was detached into `conn`
 
     def handle_error(self, request, client_address) -> None:
         # socketserver prints a traceback to stderr for every dropped connection; clients hang up
@@ -97,7 +118,7 @@ class SimServer:
             self.ca_pem = pair.cert_pem
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(pair.cert, pair.key)
-            httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+            httpd.ssl_context = ctx
         self._httpd = httpd
         self.port = httpd.server_address[1]
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
@@ -106,12 +127,19 @@ class SimServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving; every wait is bounded, so this returns within seconds whatever clients do."""
         self.stopping = True
         if self.controllers:
             self.controllers.stop()
         self.store.close()
         if self._httpd:
-            self._httpd.shutdown()
+            # BaseServer.shutdown() waits without a timeout for serve_forever to notice; wait for it
+            # from a helper thread, so a stuck accept loop (a daemon thread) cannot hold up the caller
+            waiter = threading.Thread(target=self._httpd.shutdown, name="gaie-sim-shutdown", daemon=True)
+            waiter.start()
+            waiter.join(STOP_TIMEOUT)
+            if waiter.is_alive():
+                log.warning("the simulated cluster's accept loop did not stop within %ss", STOP_TIMEOUT)
             self._httpd.server_close()
             self._httpd = None
         if self._tmp:

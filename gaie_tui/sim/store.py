@@ -430,10 +430,14 @@ class Store:
             if self.rv <= rv and not self.closed:
                 self.changed.wait(timeout)
 
-    def close(self) -> None:
-        with self.lock:
-            self.closed = True
-            self.changed.notify_all()
+    def close(self, timeout: float = 5.0) -> None:
+        """Mark the store closed and wake waiting watches; never waits for the lock for ever."""
+        self.closed = True  # watches re-check this at least every half second anyway
+        if self.lock.acquire(timeout=timeout):
+            try:
+                self.changed.notify_all()
+            finally:
+                self.lock.release()
 
 
 def managed_fields(obj: dict, manager: str = "gaie-tui-sim") -> dict:
