@@ -53,6 +53,7 @@ class SetupScreen(WizardScreen):
         self._pods: list = []
         self._ns_source = ""
         self._report = None          # core.upstream's VersionsReport, once it has answered
+        self._namespaces: list[str] | None = None   # the cluster's, once connected
 
     def compose_body(self) -> ComposeResult:
         st = self.app.state
@@ -236,7 +237,7 @@ class SetupScreen(WizardScreen):
             return
         if st.offline:
             note.update("offline: not checked against a cluster")
-        elif ns in getattr(self, "_namespaces", []):
+        elif ns in (self._namespaces or []):
             note.update(f"exists ({self._ns_source})" if self._ns_source else "exists in the cluster")
         else:
             note.update("does not exist yet: deploy will ask to create it")
@@ -288,7 +289,10 @@ class SetupScreen(WizardScreen):
         self._note_namespace(event.value)
         self.query_one("#namespace", Input).set_class(bool(_ns_problem(event.value)), "invalid")
         self.update_subtitle()
-        if not self.app.state.offline and not _ns_problem(event.value):
+        # Input says Changed for its first value too, before any cluster is known: reading a
+        # namespace then raced the cluster probe (and loaded the kubernetes client, in a thread,
+        # while the first frame was being drawn). on_cluster_loaded reads the namespace itself.
+        if self._namespaces is not None and not self.app.state.offline and not _ns_problem(event.value):
             self._pods = []
             self.load_namespace(event.value)
 
