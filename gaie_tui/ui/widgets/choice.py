@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 
-from .field import LABEL_WIDTH, Labelled
+from .field import LABEL_WIDTH, Labelled, labelled_classes
 
 Options = Sequence[tuple[str, object]]
 
@@ -49,9 +49,8 @@ class Choice(Labelled, Widget, can_focus=True):
     def __init__(self, options: Options | Callable[[], Iterable[tuple[str, object]]] = (), *,
                  value: object = None, prompt: str = "", label: str = "", id: str | None = None,
                  classes: str | None = None, disabled: bool = False) -> None:
-        # classes go in with the constructor: each add_class before mounting restyles the widget
-        classes = " ".join(c for c in (classes, "-labelled" if label else "", "-empty" if value is None else "") if c)
-        super().__init__(id=id, classes=classes or None, disabled=disabled)
+        super().__init__(id=id, classes=labelled_classes(label, classes, "-empty" if value is None else None),
+                         disabled=disabled)
         self.field_label = label
         self._source = options
         self._options: list[tuple[str, object]] | None = None if callable(options) else list(options)

@@ -2,7 +2,8 @@
 
 Setup's form was a two-column Grid with a Label per row: 13 more widgets to mount and style and a
 grid layout to solve on every pass, most of its start-up cost. Here a row is just its control,
-with `padding-left: LABEL_WIDTH` (set in app.tcss), and the label is painted over that padding.
+with `padding-left: LABEL_WIDTH` (Choice and Tick set it for their `-labelled` class, app.tcss
+for FieldInput), and the label is painted over that padding.
 Cursor and mouse positions are unchanged, because Textual already counts the padding as outside
 the content.
 """
@@ -15,6 +16,12 @@ from textual.strip import Strip
 from textual.widgets import Input
 
 LABEL_WIDTH = 13   # 12 cells of label, one of space
+
+
+def labelled_classes(label: str, *classes: str | None) -> str | None:
+    """The constructor's `classes`: given there, not added after (each add_class before mounting
+    restyles the widget)."""
+    return " ".join(c for c in (*classes, "-labelled" if label else None) if c) or None
 
 
 class Labelled:

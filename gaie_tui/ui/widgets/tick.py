@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from .field import LABEL_WIDTH, Labelled
+from .field import LABEL_WIDTH, Labelled, labelled_classes
 
 
 class Tick(Labelled, Widget, can_focus=True):
@@ -37,9 +37,7 @@ class Tick(Labelled, Widget, can_focus=True):
 
     def __init__(self, text: str, value: bool = False, *, label: str = "", id: str | None = None,
                  classes: str | None = None) -> None:
-        # the class goes in with the constructor: add_class before mounting restyles the widget
-        classes = " ".join(c for c in (classes, "-labelled" if label else "") if c)
-        super().__init__(id=id, classes=classes or None)
+        super().__init__(id=id, classes=labelled_classes(label, classes))
         self.text = text
         self.set_reactive(Tick.value, bool(value))
         self.field_label = label
