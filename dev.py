@@ -27,7 +27,7 @@ def sh(argv: list[str], **kw) -> None:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs under whatever python3 the user has
         sys.exit(f"gaie-tui needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not (BIN / "python").exists():
         print("creating .venv ...", file=sys.stderr)
@@ -67,6 +67,12 @@ def main() -> int:
     if cmd == "run":
         os.execve(str(BIN / "gaie-tui"), [str(BIN / "gaie-tui"), *rest], env)
     if cmd == "test":
+        # the standing rules first: lint, then the layering contracts (core/sim never import the UI)
+        sh([str(BIN / "ruff"), "check", "--quiet", "gaie_tui", "tests", "benchmarks", "scripts", "dev.py"], cwd=ROOT)
+        r = subprocess.run([str(BIN / "lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.stdout.write(r.stdout + r.stderr)
+            sys.exit(r.returncode)
         argv = [str(BIN / "python"), "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", *rest]
         os.execve(argv[0], argv, env)
     if cmd == "bench":

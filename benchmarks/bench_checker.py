@@ -49,16 +49,16 @@ def main() -> int:
     ap.add_argument("--charts", default=str(ROOT.parent / "shared" / "charts"))
     args = ap.parse_args()
     os.environ.setdefault("GAIE_TUI_CHART_DIRS", args.charts)
-    from gaie_tui.core.chartref import parse_ref
-    from gaie_tui.core.checker import check_text
-    from gaie_tui.core.generate import Answers, generate
-    from gaie_tui.core.knowledge import KnowledgeStore
+    from gaie_tui.core.charts.refs import parse_ref
+    from gaie_tui.core.charts.store import KnowledgeStore
+    from gaie_tui.core.check.checker import check_text
+    from gaie_tui.core.values.generate import Answers, generate
 
     chart = KnowledgeStore().get(parse_ref("inferencepool@v1.5.0"))
     gen = generate(chart, Answers(provider="istio", hf_secret="llm-d-hf-token")).text
     long_text = three_hundred_lines(gen)
-    files = {"generated (%d lines)" % len(gen.splitlines()): gen,
-             "300-line file (%d lines)" % len(long_text.splitlines()): long_text}
+    files = {f"generated ({len(gen.splitlines())} lines)": gen,
+             f"300-line file ({len(long_text.splitlines())} lines)": long_text}
     print(f"chart {chart.name} {chart.version}; python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
     check_text(gen, chart)  # first call builds the per-chart caches
     for label, text in files.items():

@@ -31,12 +31,12 @@ def main() -> int:
     if local_helm.exists():
         os.environ.setdefault("GAIE_TUI_HELM", str(local_helm))
 
-    from gaie_tui.core.chartref import parse_ref
-    from gaie_tui.core.deploy import DeployEngine, make_plan, render
-    from gaie_tui.core.generate import Answers, generate
-    from gaie_tui.core.kube import Cluster
-    from gaie_tui.core.knowledge import KnowledgeStore
-    from gaie_tui.core.verify import evaluate, fetch
+    from gaie_tui.core.charts.refs import parse_ref
+    from gaie_tui.core.charts.store import KnowledgeStore
+    from gaie_tui.core.cluster.kube import Cluster
+    from gaie_tui.core.deploy.engine import DeployEngine, make_plan, render
+    from gaie_tui.core.values.generate import Answers, generate
+    from gaie_tui.core.verify.checks import evaluate, fetch
     from gaie_tui.sim.demo import simulated_cluster
     from gaie_tui.sim.scenarios import Seed
 

@@ -105,9 +105,9 @@ def bench_start(runs: int) -> dict:
 
 
 def _values_300() -> str:
-    from gaie_tui.core.chartref import parse_ref
-    from gaie_tui.core.generate import Answers, generate
-    from gaie_tui.core.knowledge import KnowledgeStore
+    from gaie_tui.core.charts.refs import parse_ref
+    from gaie_tui.core.charts.store import KnowledgeStore
+    from gaie_tui.core.values.generate import Answers, generate
     chart = KnowledgeStore().get(parse_ref("inferencepool@v1.5.0"))
     text = generate(chart, Answers(hf_secret="llm-d-hf-token")).text
     lines = text.splitlines()

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from support import ALL_CHARTS, CHART_IDS, CHARTS, ROOT, SHARED, chart_archives  # noqa: F401
 
 

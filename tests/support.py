@@ -18,7 +18,7 @@ def chart_archives() -> list[Path]:
 
 
 def _version_key(p: Path):
-    from gaie_tui.core import versions
+    from gaie_tui.core.charts import versions
     name, _, ver = p.stem.rpartition("-")
     return (name, versions.key(ver))
 

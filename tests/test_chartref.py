@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gaie_tui.core.chartref import ChartRef, parse_ref
+from gaie_tui.core.charts.refs import ChartRef, parse_ref
 from gaie_tui.core.errors import UserError
 
 

@@ -8,13 +8,13 @@ import sys
 
 import pytest
 import yaml
-
 from support import ALL_CHARTS, CHART_IDS, ROOT
-from gaie_tui.core.chartref import ChartRef
+
+from gaie_tui.core.charts.refs import ChartRef
+from gaie_tui.core.charts.store import KnowledgeStore
 from gaie_tui.core.errors import UserError
-from gaie_tui.core.generate import Answers, chart_from_header, generate
-from gaie_tui.core.knowledge import KnowledgeStore
-from gaie_tui.core.providers import PROVIDERS
+from gaie_tui.core.values.generate import Answers, chart_from_header, generate
+from gaie_tui.core.values.providers import PROVIDERS
 
 RELEASE, NS = "gaie-test", "llm-d"
 IMAGE = "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0"
@@ -121,7 +121,7 @@ def test_advanced_options_reach_the_manifests(shared_dir, helm_bin, tmp_path):
 
 
 def test_unsupported_model_server_type_names_the_versions_that_have_it(monkeypatch):
-    from gaie_tui.core.chartref import parse_ref
+    from gaie_tui.core.charts.refs import parse_ref
     chart = KnowledgeStore().get(parse_ref("inferencepool@v1.4.0"))
     with pytest.raises(UserError) as err:
         generate(chart, Answers(model_server_type="trtllm-serve"))
@@ -129,7 +129,7 @@ def test_unsupported_model_server_type_names_the_versions_that_have_it(monkeypat
 
 
 def test_istio_on_v1_0_0_is_refused_with_a_way_out():
-    from gaie_tui.core.chartref import parse_ref
+    from gaie_tui.core.charts.refs import parse_ref
     chart = KnowledgeStore().get(parse_ref("inferencepool@v1.0.0"))
     with pytest.raises(UserError, match="no istio support"):
         generate(chart, Answers(provider="istio"))

@@ -6,14 +6,14 @@ import json
 import tarfile
 
 import pytest
-
 from support import ALL_CHARTS, CHART_IDS
-from gaie_tui.core.chart import load_chart
-from gaie_tui.core.chartref import ChartRef, FAMILIES, parse_ref
+
+from gaie_tui.core.charts.derive import load_chart
+from gaie_tui.core.charts.layouts import classify, expected_layout_id, layout_for
+from gaie_tui.core.charts.refs import FAMILIES, ChartRef, parse_ref
+from gaie_tui.core.charts.schema import KeyTree
+from gaie_tui.core.charts.store import KnowledgeStore, bundled_dir, load_bundled
 from gaie_tui.core.errors import UserError
-from gaie_tui.core.knowledge import KnowledgeStore, bundled_dir, load_bundled
-from gaie_tui.core.layouts import classify, expected_layout_id, layout_for
-from gaie_tui.core.schema import KeyTree
 
 
 def test_all_twelve_released_archives_are_present(shared_dir):

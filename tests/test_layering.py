@@ -31,3 +31,48 @@ def test_core_and_sim_never_import_textual_or_ui():
 def test_runtime_code_does_not_read_shared_folder():
     hits = [str(p) for p in PKG.rglob("*.py") if "../shared" in p.read_text(encoding="utf-8")]
     assert not hits
+
+
+def _cycles(package: str) -> list[list[str]]:
+    """Strongly connected groups of modules (import cycles, lazy imports included; imports made
+    only for type checking do not count)."""
+    import grimp
+    graph = grimp.build_graph("gaie_tui", exclude_type_checking_imports=True)
+    mods = sorted(m for m in graph.modules if m == package or m.startswith(package + "."))
+    edges = {m: set(graph.find_modules_directly_imported_by(m)) & set(mods) for m in mods}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                out.append(sorted(group))
+
+    for m in mods:
+        if m not in index:
+            visit(m)
+    return out
+
+
+def test_core_and_sim_have_no_import_cycles():
+    assert _cycles("gaie_tui.core") == []
+    assert _cycles("gaie_tui.sim") == []

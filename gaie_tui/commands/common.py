@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..core.chartref import ChartRef, default_ref, parse_ref
+from ..core.charts.refs import ChartRef, default_ref, parse_ref
 from ..core.errors import UserError
 
 
@@ -24,7 +24,7 @@ def chart_ref(text: str | None, fallback: str | None = None) -> ChartRef:
 
 def knowledge_store(offline: bool = False):
     """Charts from local archives, bundled knowledge, then the network (cache, helm pull)."""
-    from ..core.knowledge import KnowledgeStore
+    from ..core.charts.store import KnowledgeStore
     from ..core.upstream import Upstream
 
     return KnowledgeStore(upstream=Upstream.from_env(offline=offline))

@@ -53,7 +53,8 @@ def _local_charts() -> None:
 
 
 def run(args) -> int:
-    from .wizard import prepare_terminal_env, run as run_wizard
+    from .wizard import prepare_terminal_env
+    from .wizard import run as run_wizard
     prepare_terminal_env()
     _local_charts()
     work = Path(tempfile.mkdtemp(prefix="gaie-demo-"))

@@ -6,7 +6,6 @@ Exit codes: 0 deployed and verified; 1 a preflight check, helm or a verification
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -55,8 +54,8 @@ def build_plan(args):
     """(plan, chart) from the command-line arguments."""
     import re
 
-    from ..core.deploy import make_plan
-    from ..core.generate import chart_from_header
+    from ..core.deploy.engine import make_plan
+    from ..core.values.generate import chart_from_header
     text = read_values(args.values)
     chart = knowledge_store().get(chart_ref(args.chart, chart_from_header(text)))
     if not re.fullmatch(r"\d+(\.\d+)?(ms|s|m|h)(\d+(\.\d+)?(ms|s|m|h))*", args.timeout or ""):
@@ -67,7 +66,7 @@ def build_plan(args):
 
 
 def describe_plan(plan) -> str:
-    from ..core.helm import redact_argv
+    from ..core.cluster.helm import redact_argv
     lines = [f"Plan: deploy {plan.chart_name} {plan.chart_version} as release {plan.release} in namespace "
              f"{plan.namespace}" + (" (namespace created if missing)" if plan.create_namespace else ""),
              f"  chart:   {plan.helm_chart}" + ("" if plan.archive else f" --version {plan.chart_version}"),
@@ -91,8 +90,8 @@ def approve(plan, args) -> bool:
 
 
 def run(args) -> int:
-    from ..core.checks import table
-    from ..core.deploy import DeployEngine, Event
+    from ..core.cluster.checks import table
+    from ..core.deploy.engine import DeployEngine, Event
     plan, chart = build_plan(args)
     if not approve(plan, args):
         print("not approved: nothing was changed", file=sys.stderr)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from ..core.providers import PROVIDERS
+from ..core.values.providers import PROVIDERS
 from .common import add_chart_argument, chart_ref, knowledge_store, write_output
 
 
@@ -25,8 +25,8 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..core.generate import Answers, generate
     from ..core.names import parse_selector
+    from ..core.values.generate import Answers, generate
 
     answers = Answers(release=args.release, namespace=args.namespace, provider=args.provider,
                       image=args.image, zmq=not args.no_zmq, monitoring=args.monitoring,

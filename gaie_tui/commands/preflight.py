@@ -23,10 +23,10 @@ def argparse_suppress():
 
 
 def run(args) -> int:
-    from ..core.checks import FAIL, Check, table, worst
-    from ..core.deploy import RenderFailed, render, summary
-    from ..core.kube import Cluster, ClusterError
-    from ..core.preflight import run_preflight, values_check
+    from ..core.cluster.checks import FAIL, Check, table, worst
+    from ..core.cluster.kube import Cluster, ClusterError
+    from ..core.cluster.preflight import run_preflight, values_check
+    from ..core.deploy.engine import RenderFailed, render, summary
     plan, chart = build_plan(args)
     checks: list[Check] = []
     lines: list[str] = []

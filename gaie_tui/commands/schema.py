@@ -12,7 +12,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..core.docs import key_docs
+    from ..core.charts.docs import key_docs
 
     chart = knowledge_store().get(chart_ref(args.chart))
     schema = chart.tree.json_schema(key_docs(chart.layout.layout))

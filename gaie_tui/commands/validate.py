@@ -20,11 +20,11 @@ def add_arguments(p) -> None:
 
 def _read(path: str) -> bytes:
     if path == "-":
-        from ..core.yamlsource import MAX_BYTES
+        from ..core.values.source import MAX_BYTES
         return sys.stdin.buffer.read(MAX_BYTES + 1)
     try:
         with open(path, "rb") as fh:
-            from ..core.yamlsource import MAX_BYTES
+            from ..core.values.source import MAX_BYTES
             return fh.read(MAX_BYTES + 1)
     except FileNotFoundError as exc:
         raise UserError(f"{path} does not exist", "check the file name") from exc
@@ -35,10 +35,10 @@ def _read(path: str) -> bytes:
 
 
 def run(args) -> int:
-    from ..core import yamlsource
-    from ..core.checker import check_source
-    from ..core.diagnostics import has_errors, sort_diagnostics, summary
-    from ..core.generate import chart_from_header
+    from ..core.check.checker import check_source
+    from ..core.values import source as yamlsource
+    from ..core.values.diagnostics import has_errors, sort_diagnostics, summary
+    from ..core.values.generate import chart_from_header
 
     data = _read(args.file)
     label = "<stdin>" if args.file == "-" else args.file
@@ -51,7 +51,7 @@ def run(args) -> int:
         src = yamlsource.parse(text)
         diags = check_source(src, chart)
         if args.deep and src.ok:
-            from ..core.render import deep_check_source
+            from ..core.check.deep import deep_check_source
             diags = sort_diagnostics(diags + deep_check_source(src, chart, known=diags))
     if args.format == "json":
         doc = {"file": label, "chart": {"name": chart.name, "version": chart.version},

@@ -22,15 +22,15 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..core import helm as helm_mod
-    from ..core.checks import FAIL, table, worst
-    from ..core.chartref import parse_ref
-    from ..core.deploy import expected_for_release
+    from ..core.charts.layouts import LAYOUTS
+    from ..core.charts.refs import parse_ref
+    from ..core.cluster import helm as helm_mod
+    from ..core.cluster.checks import FAIL, table, worst
+    from ..core.cluster.kube import Cluster, ClusterError
+    from ..core.deploy.engine import expected_for_release
     from ..core.errors import UserError
-    from ..core.kube import Cluster, ClusterError
-    from ..core.layouts import LAYOUTS
     from ..core.names import check_namespace, check_release
-    from ..core.verify import verify
+    from ..core.verify.checks import verify
     check_release(args.release)
     check_namespace(args.namespace)
     if args.wait < 0:

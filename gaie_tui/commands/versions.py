@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from ..core.chartref import FAMILIES
+from ..core.charts.refs import FAMILIES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

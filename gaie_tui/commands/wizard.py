@@ -37,7 +37,7 @@ def _run(args, *, services=None, banner: str | None = None) -> int:
 
     state = WizardState()
     if getattr(args, "chart", None):
-        from ..core.chartref import parse_ref
+        from ..core.charts.refs import parse_ref
         ref = parse_ref(args.chart)          # a bad --chart is a usage error before the screen opens
         state.chart_ref = str(ref)
     values = getattr(args, "values", None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def encode_release(release: dict) -> str:
@@ -27,7 +27,7 @@ def decode_release(data_value: str) -> dict:
 def release_secret(name: str, namespace: str, *, revision: int = 1, status: str = "pending-install",
                    chart: str = "inferencepool", chart_version: str = "v1.5.0", values: dict | None = None,
                    manifest: str = "", description: str = "Initial install underway") -> dict:
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
     release = {
         "name": name, "namespace": namespace, "version": revision,
         "info": {"first_deployed": now, "last_deployed": now, "deleted": "", "description": description,

@@ -40,7 +40,7 @@ class ApiHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     @property
-    def sim(self) -> "SimServer":
+    def sim(self) -> SimServer:
         return self.server.sim  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server's signature
@@ -64,14 +64,22 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks, total = [], 0
             while True:
-                size = int(self.rfile.readline().strip() or b"0", 16)
+                try:
+                    size = int(self.rfile.readline(64).split(b";")[0].strip() or b"0", 16)
+                except ValueError:
+                    self.close_connection = True
+                    raise ApiError.bad_request("malformed chunked request body") from None
                 if size == 0:
-                    self.rfile.readline()
+                    self.rfile.readline(64)
                     return b"".join(chunks)
+                total += size
+                if total > MAX_BODY:  # counted before the chunk is read: memory stays bounded
+                    self.close_connection = True
+                    raise ApiError(413, "RequestEntityTooLarge", f"request body larger than {MAX_BODY} bytes")
                 chunks.append(self.rfile.read(size))
-                self.rfile.readline()
+                self.rfile.readline(64)
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
             self.close_connection = True
@@ -101,9 +109,10 @@ class ApiHandler(BaseHTTPRequestHandler):
         for warning in getattr(self, "warnings", []):
             self.send_header("Warning", f'299 - "{warning}"')
         self.end_headers()
+        # recorded before the body goes out: a client that has its answer finds its request logged
+        self.sim.record(self.command, self.path, code)
         if self.command != "HEAD":
             self.wfile.write(data)
-        self.sim.record(self.command, self.path, code)
 
     def _dispatch(self, method: str) -> None:
         split = urlsplit(self.path)
@@ -111,9 +120,11 @@ class ApiHandler(BaseHTTPRequestHandler):
         self.query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         path = split.path.rstrip("/") or "/"
         try:
-            raw = self._read_body()
+            # credentials first: an unauthenticated client gets nothing read into memory
             if path not in _HEALTH and not self.sim.authorized(self.headers.get("Authorization")):
+                self.close_connection = True
                 raise ApiError(401, "Unauthorized", "Unauthorized")
+            raw = self._read_body()
             self._route(method, path, raw)
         except ApiError as err:
             self._send(err.code, err.status())

@@ -3,11 +3,11 @@ story (and the failure a scenario injects), vLLM-like lines for model servers.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from .kubelet import pool_exists
 from .errors import ApiError
 from .faults import EPP_SELECTORS, Fault, fault_for, is_epp
+from .kubelet import pool_exists
 from .selectors import labels_match, selector_from_match
 from .store import Store
 
@@ -27,9 +27,9 @@ def _arg(args: list[str], flag: str) -> str:
 def _clock(pod: dict):
     start = (pod.get("status") or {}).get("startTime") or pod["metadata"].get("creationTimestamp")
     try:
-        base = datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        base = datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except (TypeError, ValueError):
-        base = datetime.now(timezone.utc)
+        base = datetime.now(UTC)
     step = [0]
 
     def ts() -> str:
@@ -150,7 +150,7 @@ def _vllm_lines(pod: dict, c: dict) -> list[str]:
     args = [str(a) for a in (c.get("args") or []) + (c.get("command") or [])]
     model = _arg(args, "model") or (pod["metadata"].get("labels") or {}).get("llm-d.ai/model", "Qwen/Qwen3-0.6B")
     port = next((p.get("containerPort") for p in c.get("ports") or []), 8000)
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     stamp = start.strftime("%m-%d %H:%M:%S")
     return [
         f"INFO {stamp} [api_server.py:1880] vLLM API server version 0.11.0",

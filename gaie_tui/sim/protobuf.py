@@ -10,7 +10,7 @@ Unknown fields are skipped, as protobuf readers do.
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .errors import ApiError
 
@@ -104,7 +104,7 @@ def _rfc3339(msg: dict) -> str | None:
     secs = msg.get("seconds", 0)
     if not secs:
         return None  # metav1.Time zero value: gogo writes an empty message for it
-    return datetime.fromtimestamp(secs, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def decode_message(buf: bytes, schema_name: str) -> dict:

@@ -97,7 +97,7 @@ def types_from_crd(crd: dict) -> list[ResourceType]:
             kind=names.get("kind", ""), namespaced=spec.get("scope", "Namespaced") == "Namespaced",
             singular=names.get("singular", "") or names.get("kind", "").lower(),
             short_names=tuple(names.get("shortNames") or ()),
-            has_status="status" in ((ver.get("subresources") or {})),
+            has_status="status" in (ver.get("subresources") or {}),
             storage_version=bool(ver.get("storage", False))))
     return out
 

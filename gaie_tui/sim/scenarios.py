@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
-from typing import Callable
 
 from .faults import Fault
 from .helmrelease import release_secret

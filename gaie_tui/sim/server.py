@@ -46,7 +46,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
-    sim: "SimServer"
+    sim: SimServer
     # with TLS, each connection is wrapped in its own handler thread (finish_request), never the
     # listening socket: SSLSocket.accept() does the handshake on the accept loop's thread with no
     # timeout, so one client that connected and sent nothing stopped every other client and made
@@ -107,7 +107,7 @@ class SimServer:
         self.controllers: Controllers | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------
-    def start(self) -> "SimServer":
+    def start(self) -> SimServer:
         self._load(self.scenario)
         httpd = _HTTPServer((self.host, self.port), ApiHandler)
         httpd.sim = self
@@ -146,7 +146,7 @@ class SimServer:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
-    def __enter__(self) -> "SimServer":
+    def __enter__(self) -> SimServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

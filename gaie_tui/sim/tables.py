@@ -2,7 +2,7 @@
 helm status), with the columns kubectl users expect for the common kinds and NAME/AGE otherwise."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .resources import ResourceType
 
@@ -17,10 +17,10 @@ def age(timestamp: str | None, now: datetime | None = None) -> str:
     if not timestamp:
         return "<unknown>"
     try:
-        then = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        then = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
         return "<unknown>"
-    secs = max(0, int(((now or datetime.now(timezone.utc)) - then).total_seconds()))
+    secs = max(0, int(((now or datetime.now(UTC)) - then).total_seconds()))
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if secs >= size * 2 or (unit == "m" and secs >= 120):
             return f"{secs // size}{unit}"

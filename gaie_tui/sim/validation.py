@@ -71,7 +71,7 @@ def check(schema: dict | None, obj: dict, prune: bool = True) -> tuple[dict, lis
     if not schema:
         return obj, []
     unknown: list[Path] = []
-    free_root = _ROOT_FIELDS - set((schema.get("properties") or {}))
+    free_root = _ROOT_FIELDS - set(schema.get("properties") or {})
     root = {k: v for k, v in obj.items() if k not in free_root}
     checked = _walk(schema, root, (), unknown, prune)
     return {**{k: v for k, v in obj.items() if k in free_root}, **checked}, unknown

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .http import ApiHandler
 
 
-def stream(handler: "ApiHandler", rt: ResourceType, namespace: str | None, labels, fields) -> None:
+def stream(handler: ApiHandler, rt: ResourceType, namespace: str | None, labels, fields) -> None:
     """Answer a watch request with a chunked stream of JSON events until timeout, reset or stop."""
     store = handler.sim.store
     try:

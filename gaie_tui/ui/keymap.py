@@ -23,7 +23,7 @@ def load_keymap(path: Path | None = None) -> tuple[dict[str, str], str | None]:
     path = path or keymap_path()
     if not path.is_file():
         return {}, None
-    import tomllib    # only when there is a file: most starts have none
+    import tomllib  # only when there is a file: most starts have none
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import re
 import threading
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .models import CheckRow, ClusterView, DeployResult, Diag, KeyInfo, Plan, Pod
@@ -97,8 +98,8 @@ class Services:
 
     # charts ---------------------------------------------------------------------------
     def chart(self, ref_text: str | None):
-        from ..core.chartref import default_ref, parse_ref
-        from ..core.knowledge import KnowledgeStore
+        from ..core.charts.refs import default_ref, parse_ref
+        from ..core.charts.store import KnowledgeStore
         with self._lock:
             if self._store is None:
                 self._store = KnowledgeStore()
@@ -107,17 +108,17 @@ class Services:
 
     @staticmethod
     def families() -> dict[str, tuple[str, ...]]:
-        from ..core.chartref import FAMILIES
+        from ..core.charts.refs import FAMILIES
         return {name: fam.released for name, fam in FAMILIES.items()}
 
     @staticmethod
     def providers() -> tuple[str, ...]:
-        from ..core.providers import PROVIDERS
+        from ..core.values.providers import PROVIDERS
         return PROVIDERS
 
     @staticmethod
     def default_image(family: str, version: str) -> str:
-        from ..core.images import default_image
+        from ..core.charts.images import default_image
         return default_image(family, version)[0].ref
 
     def versions_report(self, families: list[str] | None = None):
@@ -130,21 +131,21 @@ class Services:
             return build_report(session, families)
 
     def generate(self, chart, answers):
-        from ..core.generate import generate
+        from ..core.values.generate import generate
         return generate(chart, answers)
 
     @staticmethod
     def chart_from_text(text: str) -> str | None:
-        from ..core.generate import chart_from_header
+        from ..core.values.generate import chart_from_header
         return chart_from_header(text)
 
     # checking -------------------------------------------------------------------------
     def check(self, text: str, chart) -> list[Diag]:
-        from ..core.checker import check_text
+        from ..core.check.checker import check_text
         return [_to_diag(d, text) for d in check_text(text, chart)]
 
     def deep_check(self, text: str, chart) -> list[Diag]:
-        from ..core.checker import deep_check as deep
+        from ..core.check.checker import deep_check as deep
         out = []
         for d in deep(text, chart):
             diag = _to_diag(d, text)
@@ -155,7 +156,7 @@ class Services:
     @staticmethod
     def path_at(text: str, line: int, column: int) -> str | None:
         """Dotted key path under a 1-based (line, column)."""
-        from ..core.yamlsource import path_at
+        from ..core.values.source import path_at
         try:
             return path_at(text, line, column)
         except Exception:  # text that does not parse yet (mid-typing): go by indentation
@@ -163,8 +164,8 @@ class Services:
 
     @staticmethod
     def key_info(chart, path: str) -> KeyInfo:
+        from ..core.charts.docs import key_docs
         from .models import KeyInfo
-        from ..core.docs import key_docs
         generic = re.sub(r"\[\d+\]", "[]", path)
         node = chart.tree.find(generic)
         ours = key_docs(chart.layout.layout)
@@ -212,7 +213,7 @@ class Services:
 
     def cluster(self):
         """core.kube.Cluster for the chosen context (connected once, reused by workers)."""
-        from ..core.kube import Cluster
+        from ..core.cluster.kube import Cluster
         with self._lock:
             cur = getattr(self, "_cluster", None)
             if cur is not None and cur.context == self.context:
@@ -243,8 +244,9 @@ class Services:
         return name in getattr(self, "_hf_candidates", set()) or "hf" in name.lower()
 
     def pods(self, namespace: str) -> list[Pod]:
-        from .models import Pod
         from urllib.parse import quote
+
+        from .models import Pod
         out = []
         for p in self.cluster().list(f"/api/v1/namespaces/{quote(namespace)}/pods", what="list pods"):
             meta, status = p.get("metadata") or {}, p.get("status") or {}
@@ -273,7 +275,7 @@ class Services:
     @staticmethod
     def helm_binary() -> str:
         """The same helm the headless commands use (GAIE_TUI_HELM, PATH, the checkout's .tools)."""
-        from ..core.helm import locate_helm
+        from ..core.cluster.helm import locate_helm
         return locate_helm() or "helm"
 
     def _helm(self, args: list[str], timeout: float = 60, input_text: str | None = None):
@@ -290,7 +292,7 @@ class Services:
             return subprocess.CompletedProcess(argv, 127, "", str(exc))
 
     def _core_plan(self, plan: Plan):
-        from ..core.deploy import make_plan
+        from ..core.deploy.engine import make_plan
         return make_plan(self.chart(plan.chart_ref), plan.values_text, release=plan.release,
                          namespace=plan.namespace, kubeconfig=plan.kubeconfig, context=plan.context,
                          create_namespace=plan.create_namespace, wait_timeout=plan.wait_timeout,
@@ -299,7 +301,7 @@ class Services:
     def render_objects(self, plan: Plan) -> tuple[list[str], str]:
         """(["Kind/name", …], error) from `helm template` of the exact chart (core.deploy.render)."""
         self._expected = None
-        from ..core.deploy import render
+        from ..core.deploy.engine import render
         from ..core.errors import UserError
         chart = self.chart(plan.chart_ref)
         if chart.archive is None and self.offline:
@@ -316,7 +318,7 @@ class Services:
         exp = getattr(self, "_expected", None)
         if self.offline or exp is None:
             return []
-        from ..core.preflight import run_preflight
+        from ..core.cluster.preflight import run_preflight
         checks = run_preflight(self.cluster(), exp, create_namespace=plan.create_namespace,
                                match_labels_path=self.chart(plan.chart_ref).layout.layout.match_labels)
         return [_row(c) for c in checks]
@@ -336,10 +338,11 @@ class Services:
         """helm upgrade --install through core.deploy.helm_observed (the loop `gaie-tui deploy`
         runs too): lines streamed, the cluster watched while helm waits (`on_observed` gets each
         view as dashboard rows), `cancel` stops helm's process group."""
-        from .models import DeployResult
-        from ..core import deploy as core_deploy
-        from ..core import helm as helm_mod
         import tempfile
+
+        from ..core.cluster import helm as helm_mod
+        from ..core.deploy import engine as core_deploy
+        from .models import DeployResult
         try:
             core_plan = self._core_plan(plan)
         except Exception as exc:  # no helm, bad names: said as the deploy's failure
@@ -420,7 +423,7 @@ class Services:
     def _helm_action(self, what: str, plan: Plan) -> tuple[bool, str]:
         """core.deploy.rollback / uninstall: the headless commands' argv (helm v3/v4 flags, redacted
         output, the same kubeconfig and context); a refused name or a missing helm is said plainly."""
-        from ..core import deploy as core_deploy
+        from ..core.deploy import engine as core_deploy
         from ..core.errors import UserError
         action = core_deploy.rollback if what == "rollback" else core_deploy.uninstall
         try:
@@ -441,11 +444,11 @@ class Services:
     # verify ---------------------------------------------------------------------------
     def verify(self, plan: Plan, selector: dict[str, str], family_label: str) -> list[CheckRow]:
         """One refresh of core.verify's checks for the release (its own manifest is the expectation)."""
-        from .models import CheckRow
-        from ..core import deploy as core_deploy
-        from ..core import helm as helm_mod
-        from ..core import verify as core_verify
+        from ..core.cluster import helm as helm_mod
+        from ..core.deploy import engine as core_deploy
         from ..core.errors import UserError
+        from ..core.verify import checks as core_verify
+        from .models import CheckRow
         helm = self.helm_binary()
         kube_args = (["--kubeconfig", plan.kubeconfig] if plan.kubeconfig else []) + \
                     (["--kube-context", plan.context] if plan.context else [])
@@ -467,7 +470,7 @@ class Services:
     def write_record(self, plan: Plan, deploy: DeployResult | None, checks: list[CheckRow],
                      steps: list[tuple[str, str]]) -> Path:
         """The record through core.record (same files and format as `gaie-tui deploy`)."""
-        from ..core.record import Record
+        from ..core.deploy.record import Record
         rec = Record(self.record_dir, plan.release)
         try:
             rec.write_values(plan.values_text)
@@ -600,7 +603,7 @@ def answer_source(answer, offline: bool, now: datetime | None = None) -> str:
     if answer.source == "bundled":
         text = f"bundled data of {answer.fetched_at:%Y-%m-%d}"
     else:
-        age = _age((now or datetime.now(timezone.utc)) - answer.fetched_at)
+        age = _age((now or datetime.now(UTC)) - answer.fetched_at)
         if answer.source == "cache":
             text = f"cached answer of {age}"
         else:

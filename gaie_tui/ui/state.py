@@ -6,7 +6,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..core.answers import Answers
+from ..core.values.answers import Answers
 
 
 @dataclass

@@ -7,7 +7,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from support import ALL_CHARTS, CHART_IDS, CHARTS, SHARED  # noqa: F401  (root tests/conftest.py)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,10 +19,11 @@ def chart_id_parts(cid: str) -> tuple[str, str]:
     return name, ver
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _store():
     import os
-    from gaie_tui.core.knowledge import KnowledgeStore
+
+    from gaie_tui.core.charts.store import KnowledgeStore
     old = os.environ.get("GAIE_TUI_CHART_DIRS")
     os.environ["GAIE_TUI_CHART_DIRS"] = str(CHARTS)
     try:
@@ -35,11 +35,12 @@ def _store():
             os.environ["GAIE_TUI_CHART_DIRS"] = old
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def chart(cid: str):
     """A Chart with its real archive, e.g. chart('inferencepool-v1.4.0')."""
     import os
-    from gaie_tui.core.chartref import parse_ref
+
+    from gaie_tui.core.charts.refs import parse_ref
     name, ver = chart_id_parts(cid)
     old = os.environ.get("GAIE_TUI_CHART_DIRS")
     os.environ["GAIE_TUI_CHART_DIRS"] = str(CHARTS)
@@ -55,7 +56,7 @@ def chart(cid: str):
 
 
 def check(text: str, cid: str, deep: bool = False):
-    from gaie_tui.core.checker import check_text
+    from gaie_tui.core.check.checker import check_text
     return check_text(textwrap.dedent(text), chart(cid), deep=deep, helm=str(HELM) if HELM.exists() else None)
 
 
@@ -82,7 +83,7 @@ def line_of(text: str, needle: str) -> int:
 
 
 def generated(cid: str, provider: str, **answers) -> str:
-    from gaie_tui.core.generate import Answers, generate
+    from gaie_tui.core.values.generate import Answers, generate
     return generate(chart(cid), Answers(provider=provider, **answers)).text
 
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from checker_testkit import ROOT, chart_dirs, generated  # noqa: F401
+
 from gaie_tui.cli import main
 
 BAD = ("inferencePool:\n  modelServers:\n    matchLabels: {app: vllm}\n"

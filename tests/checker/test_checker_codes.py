@@ -6,9 +6,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from checker_testkit import chart, chart_dirs, check, codes, line_of, one  # noqa: F401
-from gaie_tui.core.diagnostics import CODES, Fix
+
+from gaie_tui.core.values.diagnostics import CODES, Fix
 
 IP14 = "inferencepool-v1.4.0"
 IP15 = "inferencepool-v1.5.0"
@@ -324,9 +324,10 @@ def test_chart_bug_objectives():
 def test_chart_version_unknown():
     import copy
     from dataclasses import replace
-    from gaie_tui.core.checker import check_text
-    from gaie_tui.core.knowledge import Chart
-    from gaie_tui.core.layouts import layout_for
+
+    from gaie_tui.core.charts.layouts import layout_for
+    from gaie_tui.core.charts.store import Chart
+    from gaie_tui.core.check.checker import check_text
     base = chart(IP15)
     k = replace(copy.deepcopy(base.knowledge), version="v1.5.7")
     c = Chart(ref=base.ref, knowledge=k, archive=None, source="test", layout=layout_for("inferencepool", "v1.5.7", k))

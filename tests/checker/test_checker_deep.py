@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-
 from checker_testkit import CHART_IDS, PROVIDERS, chart, chart_dirs, check, generated, one  # noqa: F401
-from gaie_tui.core import layouts
+
+from gaie_tui.core.charts import layouts
 
 CASES = [(cid, p) for cid in CHART_IDS for p in PROVIDERS
          if not (p == "istio" and not layouts.has_istio(*cid.rsplit("-", 1)))]
@@ -38,8 +38,9 @@ def test_render_error_maps_to_target_ports_line():
             matchLabels: {app: vllm}
           targetPorts: 8000
         """
-    from gaie_tui.core.checker import deep_check
     import textwrap
+
+    from gaie_tui.core.check.checker import deep_check
     diags = deep_check(textwrap.dedent(text), chart("inferencepool-v1.4.0"))
     d = one(diags, "render-error")
     assert (d.path, d.line, d.column, d.severity) == ("inferencePool.targetPorts", 4, 3, "error")
@@ -47,7 +48,7 @@ def test_render_error_maps_to_target_ports_line():
 
 
 def test_render_error_router_deprecated_top_level():
-    from gaie_tui.core.checker import deep_check
+    from gaie_tui.core.check.checker import deep_check
     diags = deep_check("router:\n  modelServers:\n    matchLabels: {a: b}\ninferencePool:\n  targetPorts: []\n",
                        chart("llm-d-router-gateway-v0.10.0"))
     d = one(diags, "render-error")
@@ -73,8 +74,8 @@ def test_no_effect_on_a_setting_no_rule_knows():
 
 
 def test_render_warning_from_helm_coalesce():
-    from gaie_tui.core import yamlsource
-    from gaie_tui.core.render import deep_check_source
+    from gaie_tui.core.check.deep import deep_check_source
+    from gaie_tui.core.values import source as yamlsource
     src = yamlsource.parse("inferenceExtension:\n  flags:\n    - name: v\n      value: 1\n"
                            "inferencePool:\n  modelServers:\n    matchLabels: {a: b}\n")
     diags = deep_check_source(src, chart("inferencepool-v1.4.0"), known=[])
@@ -83,9 +84,9 @@ def test_render_warning_from_helm_coalesce():
 
 
 def test_deep_without_archive_says_so():
-    from gaie_tui.core.checker import check_text
-    from gaie_tui.core.knowledge import Chart, load_bundled
-    from gaie_tui.core.layouts import layout_for
+    from gaie_tui.core.charts.layouts import layout_for
+    from gaie_tui.core.charts.store import Chart, load_bundled
+    from gaie_tui.core.check.checker import check_text
     k = load_bundled("inferencepool", "v1.4.0")
     c = Chart(ref=chart("inferencepool-v1.4.0").ref, knowledge=k, archive=None, source="bundled",
               layout=layout_for("inferencepool", "v1.4.0", k))

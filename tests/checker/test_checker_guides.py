@@ -3,7 +3,6 @@ and the findings we call real mistakes are exactly those (README: "Validating va
 from __future__ import annotations
 
 import pytest
-
 from checker_testkit import SHARED, chart, chart_dirs, check  # noqa: F401
 
 GUIDES = SHARED / "upstream" / "llm-d" / "guides"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from checker_testkit import CHART_IDS, chart, chart_dirs, chart_id_parts  # noqa: F401
-from gaie_tui.core import versions
-from gaie_tui.core.checker import check_text
-from gaie_tui.core.diagnostics import format_path
+
+from gaie_tui.core.charts import versions
+from gaie_tui.core.check.checker import check_text
+from gaie_tui.core.values.diagnostics import format_path
 
 
 def _split(dotted):

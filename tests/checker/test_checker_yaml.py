@@ -4,11 +4,11 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from checker_testkit import chart, chart_dirs, check, codes, one  # noqa: F401
-from gaie_tui.core import yamlsource
-from gaie_tui.core.checker import path_at
-from gaie_tui.core.diagnostics import Fix
+
+from gaie_tui.core.check.checker import path_at
+from gaie_tui.core.values import source as yamlsource
+from gaie_tui.core.values.diagnostics import Fix
 
 IP = "inferencepool-v1.4.0"
 

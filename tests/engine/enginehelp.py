@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gaie_tui.core.chartref import parse_ref
-from gaie_tui.core.checks import FAIL, PASS, SKIP, WARN
-from gaie_tui.core.deploy import DeployEngine, make_plan
-from gaie_tui.core.generate import Answers, generate
-from gaie_tui.core.knowledge import KnowledgeStore
+from gaie_tui.core.charts.refs import parse_ref
+from gaie_tui.core.charts.store import KnowledgeStore
+from gaie_tui.core.cluster.checks import FAIL, PASS, SKIP, WARN
+from gaie_tui.core.deploy.engine import DeployEngine, make_plan
+from gaie_tui.core.values.generate import Answers, generate
 
 READY_DELAY = 0.15
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from enginehelp import READY_DELAY, chart_for, deploy, green, values_for
+from support import ALL_CHARTS, CHART_IDS
 
 from gaie_tui.sim.demo import simulated_cluster
-from support import ALL_CHARTS, CHART_IDS
-from enginehelp import READY_DELAY, chart_for, deploy, green, values_for
 
 
 @pytest.mark.parametrize("archive", ALL_CHARTS, ids=CHART_IDS)

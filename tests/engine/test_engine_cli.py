@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+from enginehelp import READY_DELAY, chart_for, values_for
+from support import ROOT
 
 from gaie_tui.cli import main
 from gaie_tui.sim import kubeconfig as kubeconfig_mod
 from gaie_tui.sim.demo import simulated_cluster
 from gaie_tui.sim.server import SimServer
-from support import ROOT
-from enginehelp import READY_DELAY, chart_for, values_for
 
 REF = "inferencepool@v1.5.0"
 

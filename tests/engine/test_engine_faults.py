@@ -5,11 +5,12 @@ import json
 import re
 from collections import deque
 
-from gaie_tui.core import helm as helm_mod
-from gaie_tui.core.deploy import rollback, uninstall
+from enginehelp import FAIL, READY_DELAY, WARN, by_id, chart_for, deploy, values_for, writes
+
+from gaie_tui.core.cluster import helm as helm_mod
+from gaie_tui.core.deploy.engine import rollback, uninstall
 from gaie_tui.sim.demo import simulated_cluster
 from gaie_tui.sim.scenarios import PENDING_RELEASE
-from enginehelp import FAIL, READY_DELAY, WARN, by_id, chart_for, deploy, values_for, writes
 
 REF = "inferencepool@v1.5.0"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gaie_tui.core.kube import IN_CLUSTER, Cluster, ClusterError
+from gaie_tui.core.cluster.kube import IN_CLUSTER, Cluster, ClusterError
 from gaie_tui.sim.server import SimServer
 
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
-from gaie_tui.core.kube import Cluster, ClusterError
-from gaie_tui.sim.demo import simulated_cluster
 from enginehelp import READY_DELAY
+
+from gaie_tui.core.cluster.kube import Cluster, ClusterError
+from gaie_tui.sim.demo import simulated_cluster
 
 
 def test_cluster_questions_the_wizard_asks():

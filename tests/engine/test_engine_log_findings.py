@@ -2,10 +2,11 @@
 verification with the log line and a remedy; Secrets are listed without their data."""
 from __future__ import annotations
 
-from gaie_tui.core.kube import Cluster
+from enginehelp import FAIL, READY_DELAY, by_id, chart_for, deploy, values_for
+
+from gaie_tui.core.cluster.kube import Cluster
 from gaie_tui.sim.demo import simulated_cluster
 from gaie_tui.sim.faults import Fault
-from enginehelp import FAIL, READY_DELAY, by_id, chart_for, deploy, values_for
 
 REF = "inferencepool@v1.5.0"
 
@@ -34,7 +35,7 @@ def test_secrets_are_listed_as_metadata_and_their_keys_learnt_without_data():
 
 
 def test_a_server_without_access_review_skips_the_permission_check_with_a_note(tmp_path):
-    from gaie_tui.core.checks import SKIP
+    from gaie_tui.core.cluster.checks import SKIP
     chart = chart_for(REF)
     with simulated_cluster("no-access-review", ready_delay=READY_DELAY) as sc:
         _, out = deploy(sc, chart, values_for(chart), tmp_path)

@@ -12,13 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from gaie_tui.core import helm as helm_mod
-from gaie_tui.core.checks import FAIL, PASS, SKIP, WARN, Check, table, worst
-from gaie_tui.core.kube import Cluster, ClusterError, _managed_keys, default_namespace, list_contexts
-from gaie_tui.core.record import Record
+from gaie_tui.core.cluster import helm as helm_mod
+from gaie_tui.core.cluster.checks import FAIL, PASS, SKIP, WARN, Check, table, worst
+from gaie_tui.core.cluster.kube import Cluster, ClusterError, _managed_keys, default_namespace, list_contexts
+from gaie_tui.core.deploy.record import Record
 from gaie_tui.core.redact import MASK, redact, redact_argv
-from gaie_tui.core.verify import (Expected, Snapshot, evaluate, expected_from_objects, log_findings,
-                                  parse_manifest, similar_selector)
+from gaie_tui.core.verify.checks import (
+    Expected,
+    Snapshot,
+    evaluate,
+    expected_from_objects,
+    log_findings,
+    parse_manifest,
+    similar_selector,
+)
 
 
 # ---- redaction ---------------------------------------------------------------------------

@@ -8,10 +8,10 @@ import urllib.request
 
 import pytest
 from kubernetes import client, watch
+from sim_testkit import api_client, cluster, raw  # noqa: F401 - fixture
 
 from gaie_tui.sim import helmrelease, scenarios
 from gaie_tui.sim.server import SimError, SimServer
-from sim_testkit import api_client, cluster, raw  # noqa: F401 - fixture
 
 NS = scenarios.LLMD_NAMESPACE
 
@@ -325,6 +325,7 @@ def test_only_loopback_binds_and_reset_is_fast():
 def test_tls_and_bearer_token(tmp_path):
     import ssl
     import urllib.error
+
     from gaie_tui.sim.demo import simulated_cluster
     with simulated_cluster("empty-cluster", tls=True, ready_delay=0.1) as c:
         assert c.url.startswith("https://127.0.0.1:")

@@ -7,10 +7,10 @@ import time
 
 import pytest
 from kubernetes import client
-
-from support import ALL_CHARTS, CHART_IDS  # tests/conftest.py (rootdir conftest, on sys.path)
-from gaie_tui.sim import helmrelease
 from sim_testkit import api_client, cluster, helm  # noqa: F401 - fixtures
+from support import ALL_CHARTS, CHART_IDS  # tests/conftest.py (rootdir conftest, on sys.path)
+
+from gaie_tui.sim import helmrelease
 
 RELEASE = "gaie"
 NS = "llm-d"
@@ -155,8 +155,9 @@ def test_dry_run_create_namespace_and_client_side_apply(helm, cluster, shared_di
 
 
 def test_helm_over_tls_with_a_bearer_token(helm_bin, tmp_path, shared_dir):
-    from gaie_tui.sim.demo import simulated_cluster
     from sim_testkit import Helm
+
+    from gaie_tui.sim.demo import simulated_cluster
     chart = next(p for p in ALL_CHARTS if p.name == "inferencepool-v1.5.0.tgz")
     with simulated_cluster("llm-d-ready", tls=True, ready_delay=0.1) as c:
         helm = Helm(helm_bin, c, tmp_path)

@@ -6,12 +6,12 @@ import time
 
 import pytest
 from kubernetes import client
-
+from sim_testkit import FAST_READY, Helm, api_client, cluster  # noqa: F401 - fixture
 from support import ALL_CHARTS
+
 from gaie_tui.sim import helmrelease, scenarios
 from gaie_tui.sim.demo import simulated_cluster
 from gaie_tui.sim.faults import Fault
-from sim_testkit import FAST_READY, Helm, api_client, cluster  # noqa: F401 - fixture
 
 NS = scenarios.LLMD_NAMESPACE
 LEGACY, CURRENT = scenarios.LEGACY_MODEL_LABEL, scenarios.CURRENT_MODEL_LABEL

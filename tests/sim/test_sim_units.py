@@ -6,8 +6,13 @@ import pytest
 from gaie_tui.sim import helmrelease
 from gaie_tui.sim.errors import ApiError
 from gaie_tui.sim.patch import apply_merge, json_patch, merge_patch, strategic_merge
-from gaie_tui.sim.selectors import (fields_match, labels_match, parse_field_selector, parse_label_selector,
-                                    selector_from_match)
+from gaie_tui.sim.selectors import (
+    fields_match,
+    labels_match,
+    parse_field_selector,
+    parse_label_selector,
+    selector_from_match,
+)
 
 LABELS = {"app": "vllm", "tier": "gpu", "llm-d.ai/inferenceServing": "true"}
 

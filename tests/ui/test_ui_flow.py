@@ -4,10 +4,9 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, OptionList, Static
 
-from gaie_tui.ui.widgets.choice import Choice
-
 from gaie_tui.ui.services import Services
 from gaie_tui.ui.widgets.action import ActionButton
+from gaie_tui.ui.widgets.choice import Choice
 
 pytestmark = pytest.mark.xdist_group("ui-flow")
 

@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from support import upstream_fakes
 from textual.widgets import Input, Static
 
 from gaie_tui.ui.services import Services
 from gaie_tui.ui.widgets.action import ActionButton
 from gaie_tui.ui.widgets.choice import Choice, ChoiceMenu
-from support import upstream_fakes
 
 pytestmark = pytest.mark.xdist_group("ui-setup")
 
@@ -209,9 +209,9 @@ def test_editor_via_suspend_round_trip(tmp_path, script):
     editor.write_text(EDIT_OK if script == "ok" else EDIT_FAIL)
     editor.chmod(0o755)
     values = tmp_path / "values.yaml"
-    from gaie_tui.core.chartref import parse_ref
-    from gaie_tui.core.generate import Answers, generate
-    from gaie_tui.core.knowledge import KnowledgeStore
+    from gaie_tui.core.charts.refs import parse_ref
+    from gaie_tui.core.charts.store import KnowledgeStore
+    from gaie_tui.core.values.generate import Answers, generate
     values.write_text(generate(KnowledgeStore().get(parse_ref("inferencepool@v1.5.0")), Answers()).text)
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()

@@ -18,8 +18,8 @@ PROBE = textwrap.dedent("""
     from gaie_tui.ui.services import Services
     from gaie_tui.ui.screens import setup
 
-    HEAVY = ("kubernetes", "httpx", "jsonschema", "yaml", "tree_sitter", "gaie_tui.core.kube",
-             "gaie_tui.core.checker", "gaie_tui.core.knowledge", "gaie_tui.core.upstream", "gaie_tui.sim")
+    HEAVY = ("kubernetes", "httpx", "jsonschema", "yaml", "tree_sitter", "gaie_tui.core.cluster.kube",
+             "gaie_tui.core.check.checker", "gaie_tui.core.charts.store", "gaie_tui.core.upstream", "gaie_tui.sim")
     seen = {}
     after_first_frame = setup.SetupScreen._after_first_frame
 

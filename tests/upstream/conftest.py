@@ -7,12 +7,12 @@ at that dead port too (NO_PROXY lets 127.0.0.1 through), so nothing can reach th
 from __future__ import annotations
 
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from upstream_fakes import CHART_REPOS, EPP_REPO_PATH, EPP_TAGS, GITHUB_RELEASES, FakeGitHub, FakeRegistry
+
 
 def closed_port() -> int:
     with socket.socket() as s:
@@ -89,7 +89,7 @@ class Clock:
     """A clock the test moves forward to expire cache entries."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

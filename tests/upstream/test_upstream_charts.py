@@ -8,11 +8,16 @@ import tarfile
 
 import pytest
 
-from gaie_tui.core.chartref import ChartRef, parse_ref
+from gaie_tui.core.charts.refs import ChartRef, parse_ref
 from gaie_tui.core.errors import UserError
 from gaie_tui.core.upstream import charts
-from gaie_tui.core.upstream.charts import (ChartUnavailable, CorruptArchive, read_member,
-                                           resolve_chart_archive, resolve_values)
+from gaie_tui.core.upstream.charts import (
+    ChartUnavailable,
+    CorruptArchive,
+    read_member,
+    resolve_chart_archive,
+    resolve_values,
+)
 
 
 def digest_of(data: bytes) -> str:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from upstream_fakes import release
 
 from gaie_tui.core.upstream import github
 from gaie_tui.core.upstream.net import HTTPStatusError, NetworkError, OfflineError
-from upstream_fakes import release
 
 
 @pytest.fixture

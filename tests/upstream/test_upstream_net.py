@@ -3,14 +3,13 @@ for the real helm binary."""
 from __future__ import annotations
 
 import pytest
+from upstream_fakes import FakeGitHub, RecordingProxy, self_signed, server_tls
 
-from gaie_tui.core.chartref import parse_ref
+from gaie_tui.core.charts.refs import parse_ref
 from gaie_tui.core.errors import UserError
 from gaie_tui.core.upstream import github
 from gaie_tui.core.upstream.charts import resolve_chart_archive
-from gaie_tui.core.upstream.net import (Endpoints, Mirror, NetworkError, OfflineError, ca_bundle,
-                                        parse_mirrors)
-from upstream_fakes import FakeGitHub, RecordingProxy, self_signed, server_tls
+from gaie_tui.core.upstream.net import Endpoints, Mirror, NetworkError, OfflineError, ca_bundle, parse_mirrors
 
 
 def test_mirrors_are_parsed():

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from upstream_fakes import EPP_REPO_PATH
 
 from gaie_tui.core.upstream import oci
 from gaie_tui.core.upstream.net import HTTPStatusError, NetworkError
-from upstream_fakes import EPP_REPO_PATH
 
 IMAGE = "ghcr.io/llm-d/llm-d-router-endpoint-picker"
 

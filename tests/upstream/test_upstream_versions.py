@@ -6,7 +6,7 @@ import json
 import pytest
 
 from gaie_tui.cli import main
-from gaie_tui.core.chartref import FAMILIES
+from gaie_tui.core.charts.refs import FAMILIES
 from gaie_tui.core.upstream.versions_report import build_report, load_bundled
 
 

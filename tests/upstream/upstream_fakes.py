@@ -38,7 +38,7 @@ class Seen:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in separate writes: no 40 ms stalls
-    app: "App"
+    app: App
 
     def log_message(self, *args) -> None:  # keep pytest output clean; requests are recorded
         pass
@@ -89,7 +89,7 @@ class App:
     def tunnel(self, handler: _Handler) -> None:
         handler.send_error(405)
 
-    def start(self, tls: ssl.SSLContext | None = None) -> "App":
+    def start(self, tls: ssl.SSLContext | None = None) -> App:
         handler = type("Handler", (_Handler,), {"app": self})
         self._server = _Server(("127.0.0.1", 0), handler)
         self.scheme = "http"

@@ -7,8 +7,16 @@ Submodules import httpx lazily, so importing this package stays cheap.
 from __future__ import annotations
 
 from .cache import Cache
-from .charts import (ChartArchive, ChartUnavailable, CorruptArchive, ValuesText, inspect_archive,
-                     read_member, resolve_chart_archive, resolve_values)
+from .charts import (
+                     ChartArchive,
+                     ChartUnavailable,
+                     CorruptArchive,
+                     ValuesText,
+                     inspect_archive,
+                     read_member,
+                     resolve_chart_archive,
+                     resolve_values,
+)
 from .net import Endpoints, Mirror, NetworkError, OfflineError
 from .session import Upstream
 

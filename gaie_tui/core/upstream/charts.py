@@ -19,12 +19,12 @@ import tarfile
 import tempfile
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
-from ..chartref import FAMILIES, ChartRef
+from ..charts.refs import FAMILIES, ChartRef
 from ..errors import UserError
 from .cache import iso, parse_iso, write_atomic
 from .net import NetworkError, origin
@@ -169,7 +169,7 @@ def resolve_chart_archive(ref: ChartRef, session: Upstream) -> ChartArchive:
     """
     if ref.path is not None:
         name, version, digest = inspect_archive(ref.path)
-        mtime = datetime.fromtimestamp(ref.path.stat().st_mtime, timezone.utc)
+        mtime = datetime.fromtimestamp(ref.path.stat().st_mtime, UTC)
         return ChartArchive(ref.path, digest, "local", mtime, name, version)
     address, version = ref.oci_address, ref.version
     if not address or not version:

@@ -8,9 +8,9 @@ the client follows. GITHUB_TOKEN (or GH_TOKEN) is sent to the API only, never sh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from .. import versions
+from ..charts import versions
 from ..errors import UserError
 from .net import HTTPStatusError, NetworkError, next_link
 from .session import Upstream
@@ -69,7 +69,7 @@ def _check_rate_limit(response, session: Upstream) -> None:
     when = ""
     if reset := response.headers.get("x-ratelimit-reset"):
         try:
-            at = datetime.fromtimestamp(int(reset), timezone.utc)
+            at = datetime.fromtimestamp(int(reset), UTC)
             when = f"; it resets at {at:%H:%M} UTC ({at:%Y-%m-%d})"
         except (ValueError, OverflowError):
             pass

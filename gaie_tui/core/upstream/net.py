@@ -12,8 +12,9 @@ import os
 import re
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -70,7 +71,7 @@ class Endpoints:
     mirrors: dict[str, Mirror] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Endpoints":
+    def from_env(cls, env: dict[str, str] | None = None) -> Endpoints:
         env = dict(os.environ if env is None else env)
         return cls(
             github_api=(env.get("GAIE_TUI_GITHUB_API") or DEFAULT_GITHUB_API).rstrip("/"),
@@ -139,7 +140,7 @@ def _ssl_context(bundle: str) -> ssl.SSLContext:
                         "point it at your organisation's CA certificates, or unset it") from exc
 
 
-def make_client(timeout: float = 10.0, connect_timeout: float = 5.0) -> "httpx.Client":
+def make_client(timeout: float = 10.0, connect_timeout: float = 5.0) -> httpx.Client:
     """An httpx client with our timeouts, redirects followed (renamed GitHub repositories answer
     301) and the environment's proxies and CA bundle."""
     import httpx
@@ -164,7 +165,7 @@ def origin(url: str) -> str:
 _LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
-def next_link(response: "httpx.Response") -> str | None:
+def next_link(response: httpx.Response) -> str | None:
     """The rel="next" target of a Link header, absolute (registries send it relative)."""
     m = _LINK_NEXT.search(response.headers.get("link", ""))
     return urljoin(str(response.url), m[1]) if m else None
@@ -187,13 +188,13 @@ class Http:
     sleep: Callable[[float], None] = time.sleep
     unreachable: dict[str, str] = field(default_factory=dict)  # origin → why
     reached: set[str] = field(default_factory=set)
-    _client: "httpx.Client | None" = field(default=None, repr=False)
+    _client: httpx.Client | None = field(default=None, repr=False)
 
     @property
     def offline(self) -> bool:
         return self.forced_offline or (bool(self.unreachable) and not self.reached)
 
-    def client(self) -> "httpx.Client":
+    def client(self) -> httpx.Client:
         if self._client is None:
             self._client = make_client(self.timeout, self.connect_timeout)
         return self._client
@@ -204,7 +205,7 @@ class Http:
             self._client = None
 
     def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                params: dict[str, str] | None = None) -> "httpx.Response":
+                params: dict[str, str] | None = None) -> httpx.Response:
         """One request with retries (and growing backoff) on connection errors, timeouts and 5xx.
         Every answer below 500 is returned: callers read auth challenges, rate limits and 404s
         themselves. Raises NetworkError when there is no usable answer."""

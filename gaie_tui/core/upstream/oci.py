@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from .. import versions
+from ..charts import versions
 from .net import HTTPStatusError, NetworkError, next_link
 from .session import Upstream
 
@@ -29,7 +29,7 @@ class Repository:
     path: str
 
     @classmethod
-    def parse(cls, ref: str) -> "Repository":
+    def parse(cls, ref: str) -> Repository:
         ref = ref.removeprefix("oci://").strip("/")
         host, _, path = ref.partition("/")
         if not host or not path:

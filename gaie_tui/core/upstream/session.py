@@ -7,10 +7,10 @@ one-line notes the user should see once (offline, rate limited, stale data).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from ..paths import cache_dir
 from .cache import Cache, utcnow
@@ -31,7 +31,7 @@ class Upstream:
 
     @classmethod
     def from_env(cls, *, offline: bool = False, cache_root: Path | None = None,
-                 clock: Callable[[], datetime] = utcnow, **http_options) -> "Upstream":
+                 clock: Callable[[], datetime] = utcnow, **http_options) -> Upstream:
         """The usual session: endpoints and mirrors from the environment, cache in the XDG
         cache folder. `http_options` tune timeouts/retries (tests make them short)."""
         return cls(
@@ -55,14 +55,14 @@ class Upstream:
         return os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None
 
     def helm_binary(self) -> str | None:
-        from ..helm import locate_helm
+        from ..cluster.helm import locate_helm
 
         return self.helm or locate_helm()
 
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> "Upstream":
+    def __enter__(self) -> Upstream:
         return self
 
     def __exit__(self, *exc) -> None:

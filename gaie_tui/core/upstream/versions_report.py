@@ -9,12 +9,13 @@ the data.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
-from .. import versions
+from ..charts import versions
 from ..errors import UserError
 from . import github, oci
 from .cache import iso
@@ -53,7 +54,7 @@ class Bundled:
 
     @property
     def fetched_at(self) -> datetime:
-        return datetime.fromisoformat(self.data_date).replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(self.data_date).replace(tzinfo=UTC)
 
 
 def load_bundled() -> Bundled:
@@ -62,7 +63,7 @@ def load_bundled() -> Bundled:
     epp = data["endpoint_picker"]
     # chart versions and addresses have one home, chartref.FAMILIES; the file adds only what
     # chartref does not know (a GitHub repository to ask when the registry is down)
-    from ..chartref import FAMILIES
+    from ..charts.refs import FAMILIES
 
     extra = data.get("charts", {})
     charts = {name: {"oci": fam.oci, "versions": list(reversed(fam.released)),
@@ -113,7 +114,7 @@ class VersionsReport:
 
 def when(at: datetime) -> str:
     """A date for people: the day alone for bundled data, else minutes in UTC."""
-    at = at.astimezone(timezone.utc)
+    at = at.astimezone(UTC)
     if at.hour == at.minute == at.second == 0:
         return f"{at:%Y-%m-%d}"
     return f"{at:%Y-%m-%d %H:%M} UTC"

@@ -104,8 +104,8 @@ class DeployScreen(WizardScreen):
             result = self.app.services.deploy(plan, lambda line: self.post_message(HelmLine(line)), cancel,
                                               on_observed=lambda rows: self.post_message(Observed(rows)))
         except Exception as exc:
-            from ..services import DeployResult
             from ..app import write_error_log
+            from ..services import DeployResult
             path = write_error_log(exc)
             result = DeployResult(False, explanation=f"the deploy could not run: {exc} (details: {path})")
         self.post_message(DeployDone(result))

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from ...core.answers import DEFAULT_SELECTOR, Answers
+from ...core.values.answers import DEFAULT_SELECTOR, Answers
 from ..app import guarded
 from ..services import nearby_label_sets
 from ..widgets.action import ActionButton
@@ -315,7 +315,7 @@ class SetupScreen(WizardScreen):
     def _version_options(self, family: str) -> list[tuple[str, str]]:
         """Newest first: the versions gaie-tui knows, and those upstream has since released
         (their knowledge then comes from the chart archive itself)."""
-        from ...core import versions as vkey
+        from ...core.charts import versions as vkey
         known = self.app.services.families()[family]
         answer = self._report.charts.get(family) if self._report is not None else None
         found = list(answer.versions) if answer is not None else []

@@ -68,7 +68,7 @@ class VerifyScreen(WizardScreen):
         st = self.app.state
         try:
             chart = self.app.services.chart(st.chart_ref)
-            from ...core.chartref import FAMILIES
+            from ...core.charts.refs import FAMILIES
             label = FAMILIES.get(chart.name).epp_pod_label if chart.name in FAMILIES else "inferencepool"
             rows = self.app.services.verify(plan, st.answers.selector, label)
             self.post_message(Verified(rows))

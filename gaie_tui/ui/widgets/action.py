@@ -29,12 +29,12 @@ class ActionButton(Widget, can_focus=True):
     BINDINGS = [Binding("enter,space", "press", "Press", show=False)]
 
     class Pressed(Message):
-        def __init__(self, button: "ActionButton") -> None:
+        def __init__(self, button: ActionButton) -> None:
             super().__init__()
             self.button = button
 
         @property
-        def control(self) -> "ActionButton":
+        def control(self) -> ActionButton:
             return self.button
 
     def __init__(self, label: str, *, variant: str = "default", id: str | None = None,

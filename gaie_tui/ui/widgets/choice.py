@@ -7,7 +7,7 @@ then, from a list or a function); ←/→ step through them without opening it.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from rich.text import Text
 from textual.binding import Binding
@@ -38,12 +38,12 @@ class Choice(Labelled, Widget, can_focus=True):
     ]
 
     class Changed(Message):
-        def __init__(self, choice: "Choice", value: object) -> None:
+        def __init__(self, choice: Choice, value: object) -> None:
             super().__init__()
             self.choice, self.value = choice, value
 
         @property
-        def control(self) -> "Choice":
+        def control(self) -> Choice:
             return self.choice
 
     def __init__(self, options: Options | Callable[[], Iterable[tuple[str, object]]] = (), *,

@@ -27,12 +27,12 @@ class Tick(Labelled, Widget, can_focus=True):
     value: reactive[bool] = reactive(False, init=False)
 
     class Changed(Message):
-        def __init__(self, tick: "Tick", value: bool) -> None:
+        def __init__(self, tick: Tick, value: bool) -> None:
             super().__init__()
             self.tick, self.value = tick, value
 
         @property
-        def control(self) -> "Tick":
+        def control(self) -> Tick:
             return self.tick
 
     def __init__(self, text: str, value: bool = False, *, label: str = "", id: str | None = None,

@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 import yaml
 
-from .errors import UserError
-from .redact import redact
+from ..errors import UserError
+from ..redact import redact
 
 DEFAULT_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 5.0
@@ -137,7 +137,7 @@ class Cluster:
     # -- construction
     @classmethod
     def connect(cls, kubeconfig: str | None = None, context: str | None = None,
-                timeout: float = DEFAULT_TIMEOUT, sa_dir: Path = SERVICE_ACCOUNT_DIR) -> "Cluster":
+                timeout: float = DEFAULT_TIMEOUT, sa_dir: Path = SERVICE_ACCOUNT_DIR) -> Cluster:
         """Load credentials (no request yet; call `ping()` to reach the server)."""
         try:
             from kubernetes import client as kclient  # lazy: heavy import
@@ -218,7 +218,6 @@ class Cluster:
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
         t = timeout or self.timeout
         try:
-            import urllib3
             m, url, hdrs, b, post = self._api.param_serialize(method, path, query_params=params,
                                                                header_params=headers, body=body,
                                                                auth_settings=["BearerToken"])

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .chart import ChartKnowledge, load_chart
-from .chartref import ChartRef, FAMILIES
-from .errors import UserError
-from .paths import cache_dir
+from ..errors import UserError
+from ..paths import cache_dir
+from .derive import ChartKnowledge, load_chart
 from .layouts import LayoutMatch, layout_for
+from .refs import FAMILIES, ChartRef
 from .schema import KeyTree
-
 
 # bump when ChartKnowledge or the derivation changes, so stale cached derivations are ignored
 _CACHE_FORMAT = 1
@@ -143,7 +142,7 @@ class KnowledgeStore:
             if bundled is not None:
                 return self._chart(ref, bundled, None, "bundled")
         if self.upstream is not None:
-            from .upstream import resolve_chart_archive
+            from ..upstream import resolve_chart_archive
 
             fetched = resolve_chart_archive(ref, self.upstream)
             knowledge = self._derive(fetched.path)
@@ -158,7 +157,7 @@ class KnowledgeStore:
         """The chart archive for rendering: bundled knowledge has none, so ask the network
         (cache first). None when offline: the caller says a render is unavailable."""
         if chart.archive is None and self.upstream is not None:
-            from .upstream import resolve_chart_archive
+            from ..upstream import resolve_chart_archive
 
             try:
                 chart.archive = resolve_chart_archive(chart.ref, self.upstream).path

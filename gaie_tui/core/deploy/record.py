@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import Check, worst
-from .errors import UserError
-from .redact import redact
+from ..cluster.checks import Check, worst
+from ..errors import UserError
+from ..redact import redact
 
 DEFAULT_PARENT = "gaie-records"
 STATUS_WORDS = {

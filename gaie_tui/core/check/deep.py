@@ -25,9 +25,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Diagnostic, format_path, sort_diagnostics
-from .knowledge import Chart
-from .yamlsource import Source, leaves
+from ..charts.store import Chart
+from ..values.diagnostics import Diagnostic, format_path, sort_diagnostics
+from ..values.source import Source, leaves
 
 RELEASE = "gaie-tui-check"
 NAMESPACE = "gaie-tui-check"
@@ -37,7 +37,7 @@ _PROBE_INT = 7_310_000
 
 
 def find_helm(explicit: str | None = None) -> str | None:
-    from .helm import locate_helm
+    from ..cluster.helm import locate_helm
 
     found = explicit or locate_helm()
     return found if found and Path(found).is_file() else None
@@ -189,7 +189,7 @@ def _perturb(v, keys=(), chart: Chart | None = None):
     """A different value of the same kind; for enum-like settings another member of the enum (the
     chart often tests `eq … "triton-tensorrt-llm"`, so any other text would change nothing)."""
     if chart is not None and isinstance(v, str):
-        from . import layouts
+        from ..charts import layouts
         lay = chart.layout.layout
         name = format_path(keys)
         enum: tuple[str, ...] = ()

@@ -6,11 +6,11 @@ SelfSubjectAccessReviews (which change nothing). Each answer is a `Check`.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import quote
 
+from ..verify.checks import Expected, model_server_check
 from .checks import FAIL, PASS, SKIP, WARN, Check
-from .verify import Expected, model_server_check
 
 # group of each kind a chart renders; CRD-backed kinds need their CRD served
 BUILTIN_GROUPS = {"", "apps", "rbac.authorization.k8s.io", "policy", "batch", "autoscaling", "networking.k8s.io"}
@@ -43,8 +43,8 @@ def values_check(values_text: str, chart) -> Check:
     """Layers 1–3 of the values checker, when that module is present (it blocks errors)."""
     looked = f"the values file against {getattr(chart, 'name', '?')} {getattr(chart, 'version', '?')}"
     try:
-        from .checker import check_text
-        from .diagnostics import counts
+        from ..check.checker import check_text
+        from ..values.diagnostics import counts
     except ImportError:
         return Check("values", "Values file", SKIP, "the values checker is not available", "", looked)
     try:

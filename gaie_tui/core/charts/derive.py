@@ -17,8 +17,8 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from . import gotemplate
-from .errors import UserError
+from ..errors import UserError
+from . import templates as gotemplate
 
 MAX_ARCHIVE_BYTES = 20 * 1024 * 1024  # real charts are ~50 kB; refuse anything absurd
 
@@ -46,7 +46,7 @@ class ChartKnowledge:
         return data
 
     @classmethod
-    def from_json(cls, data: dict, digest: str = "") -> "ChartKnowledge":
+    def from_json(cls, data: dict, digest: str = "") -> ChartKnowledge:
         return cls(**{**data, "digest": digest})
 
 
@@ -55,7 +55,7 @@ class _ChartFiles:
     chart_yaml: dict
     values_text: str
     templates: dict[str, str]
-    subcharts: dict[str, "_ChartFiles"]
+    subcharts: dict[str, _ChartFiles]
 
 
 def load_chart(source: Path | str | bytes) -> ChartKnowledge:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from . import images, layouts, versions
-from .checker import ERROR, INFO, WARNING, Ctx, _split, family_index, version_span
-from .diagnostics import format_path
-from .schema import KeyNode
+from ..charts import images, layouts, versions
+from ..charts.schema import KeyNode
+from ..values.diagnostics import format_path
+from .context import ERROR, INFO, WARNING, Ctx, _split, family_index, version_span
 
 EXT_PROC_PORT = 9002
 ZMQ_PORT = 5557
@@ -146,7 +146,7 @@ def rule_flags(ctx: Ctx) -> None:
 
 
 def get_user(ctx: Ctx, keys):
-    from .yamlsource import get
+    from ..values.source import get
     return get(ctx.values, keys)
 
 
@@ -191,7 +191,7 @@ def _hf_literal(ctx: Ctx, keys, name: str) -> None:
             indent = " " * (e.column - 1)
             text = (f"valueFrom:\n{indent}  secretKeyRef:\n{indent}    name: llm-d-hf-token\n"
                     f"{indent}    key: {name}")
-            from .diagnostics import Fix
+            from ..values.diagnostics import Fix
             fix = Fix("read the token from Secret llm-d-hf-token", e.line, e.column, e.value_end_line,
                       e.value_end_column, text)
     ctx.emit("hf-token-literal", ERROR, keys,
@@ -203,7 +203,7 @@ def _hf_literal(ctx: Ctx, keys, name: str) -> None:
 
 
 def rule_token_anywhere(ctx: Ctx) -> None:
-    from .yamlsource import leaves
+    from ..values.source import leaves
     for keys, v in leaves(ctx.values):
         if isinstance(v, str) and _HF_TOKEN.search(v) and not ctx.is_claimed(keys):
             ctx.claim(keys)
@@ -287,7 +287,7 @@ def rule_provider_profile(ctx: Ctx) -> None:
 
 @lru_cache(maxsize=1)
 def _istio_profile():
-    from .providers import load_profile
+    from ..values.providers import load_profile
     return load_profile("istio")
 
 

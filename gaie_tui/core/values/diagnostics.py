@@ -49,7 +49,7 @@ class Diagnostic:
     def sort_key(self) -> tuple:
         return (self.line, self.column, _RANK[self.severity], self.code, self.path)
 
-    def __lt__(self, other: "Diagnostic") -> bool:
+    def __lt__(self, other: Diagnostic) -> bool:
         return self.sort_key < other.sort_key
 
     def to_json(self) -> dict:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import UserError
 from . import versions
-from .errors import UserError
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from importlib import resources
 
 import yaml
 
-from .errors import UserError
+from ..errors import UserError
 
 PROVIDERS = ("istio", "gke", "kgateway", "agentgateway", "none")
 

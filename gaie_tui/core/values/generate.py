@@ -8,16 +8,16 @@ from __future__ import annotations
 import json
 import textwrap
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import yaml
 
-from . import images, layouts
+from ..charts import images, layouts
+from ..charts.images import Image
+from ..charts.store import Chart
+from ..errors import UserError
+from ..names import check_namespace, check_release, epp_name
 from .answers import DEFAULT_SELECTOR, Answers  # noqa: F401 - re-exported (callers import them from here)
-from .errors import UserError
-from .images import Image
-from .knowledge import Chart
-from .names import check_namespace, check_release, epp_name
 from .providers import load_profile
 
 ZMQ_PORT = 5557
@@ -38,11 +38,11 @@ class _Block:
     def __init__(self) -> None:
         self.entries: list[tuple[str, object, list[str]]] = []
 
-    def set(self, key: str, value, *comment: str) -> "_Block":
+    def set(self, key: str, value, *comment: str) -> _Block:
         self.entries.append((key, value, [c for c in comment if c]))
         return value if isinstance(value, _Block) else self
 
-    def block(self, key: str, *comment: str) -> "_Block":
+    def block(self, key: str, *comment: str) -> _Block:
         for k, v, _ in self.entries:
             if k == key and isinstance(v, _Block):
                 return v
@@ -50,7 +50,7 @@ class _Block:
         self.entries.append((key, child, [c for c in comment if c]))
         return child
 
-    def at(self, dotted: str, *comment: str) -> "_Block":
+    def at(self, dotted: str, *comment: str) -> _Block:
         node = self
         parts = dotted.split(".")
         for i, p in enumerate(parts):
@@ -215,7 +215,7 @@ def generate(chart: Chart, answers: Answers, *, now: datetime | None = None) -> 
         notes.append("inferencepool v1.1.0 always renders \"--tracing\" \"false\" as two arguments; "
                      "the EPP stops reading flags there (a chart bug). Prefer v1.2.0 or later.")
 
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d")
+    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%d")
     head = [
         f"{HEADER_MARK}{_ref_text(chart)}",
         *(["# gaie-tui: zmq=off   (no zmq KV-cache-events port, on purpose; the checker will not ask for it)"]

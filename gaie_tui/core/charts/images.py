@@ -31,7 +31,7 @@ class Image:
         return f"{self.registry}/{self.repository}"
 
     @classmethod
-    def parse(cls, text: str) -> "Image":
+    def parse(cls, text: str) -> Image:
         """`REGISTRY/REPO:TAG`; the last path element is the repository, the rest the registry."""
         ref, _, digest = text.partition("@")
         base, sep, tag = ref.rpartition(":")

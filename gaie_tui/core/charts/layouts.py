@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from . import versions
-from .chart import ChartKnowledge
+from .derive import ChartKnowledge
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def _layout_for(family: str | None, version: str, knowledge: ChartKnowledge | No
 
 
 def _is_released(family: str, version: str) -> bool:
-    from .chartref import FAMILIES
+    from .refs import FAMILIES
     fam = FAMILIES.get(family)
     return bool(fam and version in fam.released)
 
@@ -159,7 +159,7 @@ def model_server_types(family: str, version: str) -> tuple[str, ...]:
 
 
 def versions_supporting_type(family: str, server_type: str) -> list[str]:
-    from .chartref import FAMILIES
+    from .refs import FAMILIES
     return [v for v in FAMILIES[family].released if server_type in model_server_types(family, v)]
 
 

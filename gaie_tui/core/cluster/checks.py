@@ -35,7 +35,7 @@ class Check:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Check":
+    def from_dict(cls, data: dict) -> Check:
         return cls(**data)
 
 

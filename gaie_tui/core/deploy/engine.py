@@ -11,17 +11,17 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from . import helm as helm_mod
-from .checks import FAIL, PASS, Check, failed, worst
-from .errors import UserError
-from .names import check_namespace, check_release
+from ..cluster import helm as helm_mod
+from ..cluster.checks import FAIL, PASS, Check, failed, worst
+from ..errors import UserError
+from ..names import check_namespace, check_release
+from ..redact import redact
+from ..verify.checks import Expected, evaluate, expected_from_objects, fetch, parse_manifest, verify
 from .record import DEFAULT_PARENT, Record, iso
-from .redact import redact
-from .verify import Expected, evaluate, expected_from_objects, fetch, parse_manifest, verify
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -74,7 +74,7 @@ def make_plan(chart, values_text: str, *, release: str, namespace: str, kubeconf
               context: str | None = None, create_namespace: bool = False,
               wait_timeout: str = helm_mod.DEFAULT_WAIT, helm: str | None = None) -> Plan:
     """A Plan for a `knowledge.Chart`; validates names and finds helm (and its major version)."""
-    from .chartref import FAMILIES
+    from ..charts.refs import FAMILIES
     check_release(release)
     check_namespace(namespace)
     binary, version = helm_mod.check_helm(helm)
@@ -180,7 +180,7 @@ class Event:
     checks: list[Check] | None = None
     final: bool = False
     line: helm_mod.LogLine | None = None
-    outcome: "Outcome | None" = None
+    outcome: Outcome | None = None
 
 
 @dataclass
@@ -332,7 +332,7 @@ class DeployEngine:
             return self._finish("error")
 
     def _run(self) -> Outcome:
-        from .kube import Cluster, ClusterError
+        from ..cluster.kube import Cluster, ClusterError
         plan = self.plan
         # render
         self._emit(Event("phase", "render"))
@@ -363,13 +363,13 @@ class DeployEngine:
         add(Check("render", "Chart renders with these values", PASS, f"{len(exp.objects)} objects",
                   "", f"helm template {plan.release} {plan.helm_chart}"))
         if self.check_values and self.chart is not None:
-            from .preflight import values_check
+            from ..cluster.preflight import values_check
             add(values_check(plan.values_text, self.chart))
         try:
             if self.cluster is None:
                 self.cluster = Cluster.connect(plan.kubeconfig, plan.context)
             self._context, self._server = self.cluster.context, self.cluster.server
-            from .preflight import run_preflight
+            from ..cluster.preflight import run_preflight
             run_preflight(self.cluster, exp, create_namespace=plan.create_namespace,
                           match_labels_path=plan.match_labels_path, on_check=add)
         except ClusterError as exc:

@@ -9,238 +9,27 @@ once and cached; `check_text` only walks the user's file.
 """
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from functools import lru_cache
 
-from . import yamlsource
-from .diagnostics import Diagnostic, Fix, format_path, sort_diagnostics
-from .knowledge import Chart
-from .schema import ITEM, KeyNode, KeyTree
-from .yamlsource import Source, get, path_at  # noqa: F401  (path_at re-exported for the UI)
-
-ERROR, WARNING, INFO = "error", "warning", "info"
-
-
-# ---------------------------------------------------------------------------------------------
-# per-chart facts, computed once
-
-# Maps the templates pass whole through a helper (`include … | fromYaml` of a deep copy) that the
-# template analysis cannot follow: every key inside is honoured (checked by rendering).
-OPEN_THROUGH_HELPERS: dict[str, tuple[str, ...]] = {
-    "llm-d-router-gateway": ("router.proxy",),
-}
-
-
-@dataclass
-class ChartFacts:
-    chart: Chart
-    tree: KeyTree
-    family: str
-    version: str
-    names: dict[str, list[str]] = field(default_factory=dict)   # last key segment → paths
-    live: set[int] = field(default_factory=set)                 # ids of nodes read themselves or below
-    open_paths: frozenset = frozenset()                         # maps passed through helpers whole
-
-
-    @property
-    def layout(self):
-        return self.chart.layout.layout
-
-
-_FACTS: dict[tuple, ChartFacts] = {}
-_LOCK = threading.Lock()
-
-
-def facts_for(chart: Chart) -> ChartFacts:
-    key = (chart.name, chart.version, chart.knowledge.digest, id(chart.knowledge))
-    f = _FACTS.get(key)
-    if f is None:
-        names: dict[str, list[str]] = {}
-        for p in chart.tree.all_paths():
-            last = p.rsplit(".", 1)[-1]
-            if last and not last.endswith(ITEM):
-                names.setdefault(last, []).append(p)
-        live: set[int] = set()
-
-        def mark(n: KeyNode) -> bool:
-            hit = n.read
-            for c in n.children.values():
-                hit = mark(c) or hit
-            if n.item is not None:
-                hit = mark(n.item) or hit
-            if hit:
-                live.add(id(n))
-            return hit
-
-        mark(chart.tree.root)
-        f = ChartFacts(chart=chart, tree=chart.tree, family=chart.family, version=chart.version, names=names,
-                       live=live, open_paths=frozenset(OPEN_THROUGH_HELPERS.get(chart.family, ())))
-        with _LOCK:
-            _FACTS[key] = f
-    return f
-
-
-@lru_cache(maxsize=4)
-def family_index(family: str) -> dict[str, list[str]]:
-    """Normalised path → the released versions (bundled knowledge) whose charts know it."""
-    from .chartref import FAMILIES
-    from .knowledge import load_bundled
-    out: dict[str, list[str]] = {}
-    fam = FAMILIES.get(family)
-    if fam is None:
-        return out
-    for v in fam.released:
-        k = load_bundled(family, v)
-        if k is None:
-            continue
-        for p in KeyTree(k).all_paths():
-            out.setdefault(p, []).append(v)
-    return out
-
-
-def norm_path(keys) -> str:
-    out = ""
-    for k in keys:
-        if isinstance(k, int):
-            out += ITEM
-        else:
-            out += f".{k}" if out else str(k)
-    return out
-
-
-def version_span(found: list[str], family: str) -> str:
-    """['v1.4.0', 'v1.5.0'] → 'v1.4.0–v1.5.0' (contiguous runs of the released list)."""
-    from .chartref import FAMILIES
-    released = list(FAMILIES[family].released) if family in FAMILIES else sorted(found)
-    runs: list[list[str]] = []
-    for v in released:
-        if v in found:
-            if runs and released.index(runs[-1][-1]) == released.index(v) - 1:
-                runs[-1].append(v)
-            else:
-                runs.append([v])
-    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
-
-
-# ---------------------------------------------------------------------------------------------
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance with transpositions, giving up above `limit` (returns limit + 1)."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    a, b = a.lower(), b.lower()
-    prev2: list[int] | None = None
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        best = cur[0]
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-            best = min(best, v)
-        if best > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-def _limit(name: str) -> int:
-    return 1 if len(name) <= 4 else 2 if len(name) <= 12 else 3
-
-
-def closest(name: str, candidates) -> str | None:
-    best, best_d = None, _limit(name) + 1
-    for c in candidates:
-        if c == name:
-            continue
-        d = edit_distance(name, c, _limit(name))
-        if d < best_d:
-            best, best_d = c, d
-    return best
-
-
-# ---------------------------------------------------------------------------------------------
-class Ctx:
-    def __init__(self, src: Source, facts: ChartFacts) -> None:
-        self.src = src
-        self.f = facts
-        self.values: dict = src.values or {}
-        self.defaults: dict = facts.chart.knowledge.defaults
-        self.lay = facts.layout
-        self.diags: list[Diagnostic] = []
-        self.claimed: set[tuple] = set()
-
-    # helpers -----------------------------------------------------------------------------
-    def emit(self, code: str, severity: str, keys, message: str, hint: str = "", fix: Fix | None = None,
-             at=None) -> Diagnostic:
-        line, col = self.src.where(keys if at is None else at)
-        d = Diagnostic(code, severity, format_path(keys), line, col, message, hint, fix)
-        self.diags.append(d)
-        return d
-
-    def claim(self, keys) -> None:
-        self.claimed.add(tuple(keys))
-
-    def is_claimed(self, keys) -> bool:
-        keys = tuple(keys)
-        return any(keys[:i] in self.claimed for i in range(1, len(keys) + 1))
-
-    def user(self, dotted: str):
-        return get(self.values, _split(dotted))
-
-    def effective(self, dotted: str):
-        """The value helm would see: the user's where set, else the chart default."""
-        keys = _split(dotted)
-        cur_u, cur_d = self.values, self.defaults
-        for k in keys:
-            cur_u = cur_u.get(k) if isinstance(cur_u, dict) else None
-            cur_d = cur_d.get(k) if isinstance(cur_d, dict) else None
-        if cur_u is None:
-            return cur_d
-        if isinstance(cur_u, dict) and isinstance(cur_d, dict):
-            merged = dict(cur_d)
-            merged.update({k: v for k, v in cur_u.items() if v is not None})
-            return merged
-        return cur_u
-
-    def rename_fix(self, keys, new_key: str, title: str) -> Fix | None:
-        e = self.src.positions.get(tuple(keys))
-        if e is None:
-            return None
-        return Fix(title, e.line, e.column, e.line, e.key_end, new_key)
-
-    def value_fix(self, keys, new_value, title: str) -> Fix | None:
-        """Replace a key's value (scalar or block) with `new_value` dumped as YAML."""
-        import yaml
-        e = self.src.positions.get(tuple(keys))
-        if e is None:
-            return None
-        if isinstance(new_value, (dict, list)) and new_value:
-            indent = " " * (e.column - 1 + 2)
-            body = yaml.safe_dump(new_value, default_flow_style=False, sort_keys=False, width=1000)
-            text = "\n" + "".join(indent + ln + "\n" for ln in body.rstrip("\n").splitlines())
-            # a block value's end mark sits where the next key starts: keep the line break and the
-            # next key's indentation out of the edit
-            end_line, end_col = _trim_end(self.src.text, e.value_end_line, e.value_end_column)
-            return Fix(title, e.line, e.key_end + 1, end_line, end_col, text.rstrip("\n"))
-        scalar = yaml.safe_dump(new_value, default_flow_style=True).strip().removesuffix("...").strip()
-        return Fix(title, e.value_line, e.value_column, e.value_end_line, e.value_end_column, scalar)
-
-
-def _trim_end(text: str, line: int, col: int) -> tuple[int, int]:
-    lines = text.splitlines(keepends=True)
-    off = sum(len(x) for x in lines[: line - 1]) + col - 1
-    while off > 0 and text[off - 1] in " \t\r\n":
-        off -= 1
-    before = text[:off]
-    return before.count("\n") + 1, off - (before.rfind("\n") + 1) + 1
-
-
-def _split(dotted: str) -> tuple:
-    return tuple(p for p in dotted.split(".") if p)
+from ..charts.schema import ITEM, KeyNode
+from ..charts.store import Chart
+from ..values import source as yamlsource
+from ..values.diagnostics import Diagnostic, format_path, sort_diagnostics
+from ..values.source import Source, get, path_at  # noqa: F401  (path_at re-exported for the UI)
+from .context import (  # noqa: F401
+    _FACTS,  # noqa: F401  (the per-chart facts, looked up by id below)
+    ERROR,
+    INFO,
+    WARNING,
+    ChartFacts,
+    Ctx,
+    _split,
+    closest,
+    facts_for,
+    family_index,
+    norm_path,
+    version_span,
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,7 +37,7 @@ def check_text(text: str, chart: Chart, *, deep: bool = False, helm: str | None 
     src = yamlsource.parse(text)
     diags = check_source(src, chart)
     if deep and src.ok and not any(d.severity == ERROR and d.code.startswith("yaml-") for d in diags):
-        from .render import deep_check_source
+        from .deep import deep_check_source
         diags = sort_diagnostics(diags + deep_check_source(src, chart, helm=helm, known=diags))
     return diags
 
@@ -267,7 +56,7 @@ def check_source(src: Source, chart: Chart) -> list[Diagnostic]:
 
 
 def deep_check(text: str, chart: Chart, *, helm: str | None = None) -> list[Diagnostic]:
-    from .render import deep_check_source
+    from .deep import deep_check_source
     src = yamlsource.parse(text)
     if not src.ok:
         return sort_diagnostics(src.diagnostics)
@@ -550,7 +339,7 @@ def check_required(ctx: Ctx) -> None:
 def _skip_required(ctx: Ctx, dotted: str) -> bool:
     # the chart skips the matchLabels check for the v1alpha2 API before v1.5.0
     if ctx.f.family == "inferencepool" and dotted.startswith("inferencePool"):
-        from . import versions
+        from ..charts import versions
         api = ctx.effective("inferencePool.apiVersion")
         if isinstance(api, str) and "x-k8s.io" in api and versions.key(ctx.f.version) < (1, 5, 0):
             return True

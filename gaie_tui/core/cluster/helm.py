@@ -14,13 +14,13 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import AsyncIterator, Callable
 
-from .errors import UserError
-from .redact import redact, redact_argv
+from ..errors import UserError
+from ..redact import redact, redact_argv
 
 MIN_VERSION = (3, 8, 0)  # OCI charts without the experimental flag
 DEFAULT_WAIT = "5m0s"
@@ -76,7 +76,7 @@ class HelmResult:
 
 
 # ---- finding helm ----------------------------------------------------------------------------
-CHECKOUT_HELM = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "helm"
+CHECKOUT_HELM = Path(__file__).resolve().parents[3] / ".tools" / "bin" / "helm"
 
 
 def locate_helm() -> str | None:
@@ -199,7 +199,7 @@ class HelmProcess:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
-    def start(self) -> "HelmProcess":
+    def start(self) -> HelmProcess:
         self._start = time.monotonic()
         try:
             self._proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

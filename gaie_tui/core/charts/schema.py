@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import gotemplate
-from .chart import ChartKnowledge
+from . import templates as gotemplate
+from .derive import ChartKnowledge
 
 ITEM = gotemplate.ITEM
 SCALAR_TYPES = ("string", "integer", "number", "boolean")
@@ -26,11 +26,11 @@ class KeyNode:
     read: bool = False              # some template reads this key (or an ancestor whole)
     open: bool = False              # contents are free-form (passed through whole)
     listed: bool = False            # present in the chart's values.yaml
-    children: dict[str, "KeyNode"] = field(default_factory=dict)
-    item: "KeyNode | None" = None   # list items / map values ("[]")
+    children: dict[str, KeyNode] = field(default_factory=dict)
+    item: KeyNode | None = None   # list items / map values ("[]")
     required: set[str] = field(default_factory=set)
 
-    def child(self, key: str) -> "KeyNode | None":
+    def child(self, key: str) -> KeyNode | None:
         return self.children.get(key)
 
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import quote
 
 import yaml
 
-from .checks import FAIL, PASS, SKIP, WARN, Check
-from .names import epp_name
+from ..cluster.checks import FAIL, PASS, SKIP, WARN, Check
+from ..names import epp_name
 
 POOL_GROUP, POOL_VERSION = "inference.networking.k8s.io", "v1"
 EXT_PROC_PORT = 9002
@@ -139,7 +139,7 @@ class Snapshot:
 def fetch(cluster, exp: Expected, *, release_info: Callable[[], dict | None] | None = None,
           logs: bool = True) -> Snapshot:
     """Everything evaluate() needs. `release_info` returns the helm list row (the caller runs helm)."""
-    from .kube import ClusterError
+    from ..cluster.kube import ClusterError
     snap = Snapshot(taken=time.time())
     ns = quote(exp.namespace)
 
