@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from ..core.charts.refs import ChartRef, default_ref, parse_ref
-from ..core.errors import UserError
 
 
 def add_chart_argument(parser, help_text: str = "chart: inferencepool@v1.5.0, llm-d-router-gateway@v0.10.0, "
@@ -35,16 +34,8 @@ def write_output(text: str, path: str | None) -> None:
     if not path or path == "-":
         sys.stdout.write(text)
         return
-    target = Path(path)
-    if target.is_dir():
-        raise UserError(f"{target} is a folder", "give a file name with -o, e.g. -o values.yaml")
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"cannot write {target}: {exc.strerror}", "check the folder exists and is writable") from exc
+    from ..core.safeio import write_text
+    write_text(Path(path), text)
 
 
 def use_color(stream=sys.stdout) -> bool:

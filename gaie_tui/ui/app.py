@@ -25,12 +25,14 @@ def log_path() -> Path:
 
 def write_error_log(error: BaseException) -> Path:
     path = log_path()
+    from ..core.errors import UserError
+    from ..core.redact import redact
+    from ..core.safeio import open_append
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
+        with open_append(path) as fh:
             fh.write(f"--- {datetime.now().isoformat(timespec='seconds')}\n")
-            fh.write("".join(traceback.format_exception(type(error), error, error.__traceback__)))
-    except OSError:
+            fh.write(redact("".join(traceback.format_exception(type(error), error, error.__traceback__))))
+    except (OSError, UserError):
         pass
     return path
 

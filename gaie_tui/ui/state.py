@@ -1,7 +1,6 @@
 """What the wizard knows across screens, and the draft saved continuously to the state folder."""
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,14 +46,12 @@ def save_draft(state: WizardState) -> None:
     """Atomic write: a crash mid-write never leaves half a draft."""
     if state.values_text is None:
         return
+    from ..core.safeio import write_text
     path = draft_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {"saved": time.time(), "chart_ref": state.chart_ref, "values_file": state.values_file,
             "answers": asdict(state.answers), "values": state.values_text}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
     import json
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(data), private=True)
 
 
 def load_draft() -> dict | None:

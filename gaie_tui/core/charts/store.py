@@ -60,12 +60,10 @@ def _read_cached(digest: str) -> ChartKnowledge | None:
 
 def _write_cached(digest: str, knowledge: ChartKnowledge) -> None:
     target = _cache_file(digest)
+    from ..safeio import write_text
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps({"format": _CACHE_FORMAT, "knowledge": knowledge.to_json()}), encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError:
+        write_text(target, json.dumps({"format": _CACHE_FORMAT, "knowledge": knowledge.to_json()}), private=True)
+    except (OSError, UserError):
         pass  # a read-only cache only costs a re-derivation next time
 
 

@@ -8,7 +8,6 @@ says how far it got.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from ..cluster.checks import Check, worst
 from ..errors import UserError
 from ..redact import redact
+from ..safeio import ensure_private_dir, open_append, write_text
 
 DEFAULT_PARENT = "gaie-records"
 STATUS_WORDS = {
@@ -62,11 +62,11 @@ class Record:
         self.parent = Path(self.parent)
         base = f"{self.release}-{utc_stamp()}"
         try:
-            self.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(self.parent)
             for n in range(100):
                 candidate = self.parent / (base if n == 0 else f"{base}-{n}")
                 try:
-                    candidate.mkdir()
+                    candidate.mkdir(mode=0o700)
                     self.path = candidate
                     break
                 except FileExistsError:
@@ -76,7 +76,7 @@ class Record:
         except OSError as exc:
             raise UserError(f"cannot create the record folder under {self.parent}: {exc.strerror}",
                             "choose a writable folder with --record-dir") from None
-        self._log = open(self.path / "helm.log", "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._log = open_append(self.path / "helm.log")
 
     def write_values(self, text: str) -> None:
         _atomic(self.path / "values.yaml", redact(text))
@@ -118,9 +118,7 @@ def _redact_tree(node):
 
 
 def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, text, private=True)
 
 
 def _table(rows: list[dict]) -> list[str]:

@@ -316,13 +316,12 @@ class ValuesScreen(WizardScreen):
 
     def write_values(self, path: str | None) -> None:
         path = path or self.app.state.values_file or "values.yaml"
+        from ...core.errors import UserError
+        from ...core.safeio import write_text
         try:
-            target = Path(path)
-            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-            tmp.write_text(self.query_one("#editor", ValuesEditor).text, encoding="utf-8")
-            os.replace(tmp, target)
-        except OSError as exc:
-            self.app.notify(f"cannot write {path}: {exc}", severity="error", markup=False)
+            write_text(Path(path), self.query_one("#editor", ValuesEditor).text)
+        except UserError as exc:
+            self.app.notify(str(exc), severity="error", markup=False)
             return
         self.app.state.values_file = str(path)
         self.app.notify(f"wrote {path}", timeout=3, markup=False)
