@@ -1,8 +1,11 @@
-"""`gaie-tui validate FILE [--chart REF] [--deep] [--format text|json]`: check a values file
-against the exact chart version. Exit 0 without errors, 1 with at least one, 2 when it cannot run."""
+"""`gaie-tui validate FILE… | -f FILE -f FILE… [--chart REF] [--deep] [--format text|json]`: check
+values files against the exact chart version. Several files are layered as `helm -f a -f b`
+merges them (later files win); every diagnostic names the file and line that set the value.
+Exit 0 without errors, 1 with at least one, 2 when it cannot run."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from ..core.errors import UserError
@@ -10,64 +13,116 @@ from .common import add_chart_argument, chart_ref, knowledge_store, use_color
 
 
 def add_arguments(p) -> None:
-    p.add_argument("file", metavar="FILE", help="values file to check (- for standard input)")
-    add_chart_argument(p, "chart to check against (default: the file's `# gaie-tui: chart=` line, "
+    p.add_argument("file", metavar="FILE", nargs="*",
+                   help="values file(s) to check (- for standard input); several are layered in order")
+    p.add_argument("-f", "--values", metavar="FILE", action="append", default=[],
+                   help="a values layer, as with helm: repeat it, later files win")
+    add_chart_argument(p, "chart to check against (default: the first file's `# gaie-tui: chart=` line, "
                           "else the newest inferencepool)")
     p.add_argument("--deep", action="store_true",
                    help="also render with helm and the real chart: render errors and settings with no effect")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
 
 
-def _read(path: str) -> bytes:
+def read_values_file(path: str) -> tuple[bytes, int]:
+    """The first MAX_BYTES + 1 bytes of a values file and its real size (-1 when unknown)."""
+    from ..core.values.source import MAX_BYTES
     if path == "-":
-        from ..core.values.source import MAX_BYTES
-        return sys.stdin.buffer.read(MAX_BYTES + 1)
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        return data, len(data) if len(data) <= MAX_BYTES else -1
+    from ..core.textsafe import visible
+    shown = visible(path, one_line=True)
     try:
         with open(path, "rb") as fh:
-            from ..core.values.source import MAX_BYTES
-            return fh.read(MAX_BYTES + 1)
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(MAX_BYTES + 1)
     except FileNotFoundError as exc:
-        raise UserError(f"{path} does not exist", "check the file name") from exc
+        raise UserError(f"{shown} does not exist", "check the file name") from exc
     except IsADirectoryError as exc:
-        raise UserError(f"{path} is a folder", "give a values file") from exc
+        raise UserError(f"{shown} is a folder", "give a values file") from exc
     except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}", "check the path and permissions") from exc
+        raise UserError(f"cannot read {shown}: {exc.strerror}", "check the path and permissions") from exc
+    return data, max(size, len(data))
+
+
+def files_of(args) -> list[str]:
+    if args.file and args.values:
+        raise UserError("give the values files either as arguments or with -f, not both",
+                        "e.g. gaie-tui validate -f base.yaml -f overlay.yaml (the order decides which wins)")
+    files = list(args.file or args.values)
+    if not files:
+        raise UserError("no values file given", "e.g. gaie-tui validate values.yaml, or -f base.yaml -f overlay.yaml")
+    if files.count("-") > 1:
+        raise UserError("standard input (-) can be only one of the layers", "give the other layers as files")
+    return files
 
 
 def run(args) -> int:
-    from ..core.check.checker import check_source
+    from ..core.check.checker import check_layered
     from ..core.values import source as yamlsource
     from ..core.values.diagnostics import has_errors, sort_diagnostics, summary
     from ..core.values.generate import chart_from_header
+    from ..core.values.layers import merge_sources
 
-    data = _read(args.file)
-    label = "<stdin>" if args.file == "-" else args.file
-    text, problem = yamlsource.decode(data)
-    header_ref = chart_from_header(text) if text is not None else None
+    files = files_of(args)
+    labels = ["<stdin>" if f == "-" else f for f in files]
+    sources, problems = [], []
+    for path, label in zip(files, labels, strict=True):
+        data, size = read_values_file(path)
+        text, problem = yamlsource.decode(data, size if size >= 0 else None)
+        if problem is not None:
+            from dataclasses import replace
+            problems.append(replace(problem, file=label))
+            text = ""
+        sources.append(yamlsource.parse(text, label))
+    header_ref = next((r for r in (chart_from_header(s.text) for s in sources) if r), None)
     chart = knowledge_store().get(chart_ref(args.chart, header_ref))
-    if problem is not None:
-        diags = [problem]
+    if problems:
+        diags = sort_diagnostics(problems, files=labels)
     else:
-        src = yamlsource.parse(text)
-        diags = check_source(src, chart)
-        if args.deep and src.ok:
-            from ..core.check.deep import deep_check_source
-            diags = sort_diagnostics(diags + deep_check_source(src, chart, known=diags))
+        layered = merge_sources(sources)
+        diags = check_layered(layered, chart, deep=args.deep)
+        if args.deep and len(files) == 1 and files[0] != "-":
+            diags = _suggest_layers(diags, files[0], labels[0])
+    from dataclasses import replace
+    diags = [d if d.file else replace(d, file=labels[-1]) for d in diags]
     if args.format == "json":
-        doc = {"file": label, "chart": {"name": chart.name, "version": chart.version},
+        doc = {"file": " + ".join(labels), "files": labels,
+               "chart": {"name": chart.name, "version": chart.version},
                "diagnostics": [d.to_json() for d in diags]}
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     else:
+        from ..core.textsafe import visible
         color = use_color(sys.stdout)
         out = []
         for d in diags:
             sev = _paint(d.severity, d.severity, color)
-            out.append(f"{label}:{d.line}:{d.column}: {sev}[{d.code}] {d.message}")
+            out.append(visible(f"{d.file}:{d.line}:{d.column}: ", one_line=True)
+                       + f"{sev}[{d.code}] " + visible(d.message, one_line=True))
             if d.hint:
-                out.append(f"    hint: {d.hint}")
-        out.append(f"{label}: {chart.name} {chart.version}: {summary(diags)}")
+                out.append("    hint: " + visible(d.hint, one_line=True))
+        shown = " + ".join(labels)
+        out.append(visible(f"{shown}: {chart.name} {chart.version}: {summary(diags)}", one_line=True))
         sys.stdout.write("\n".join(out) + "\n")
     return 1 if has_errors(diags) else 0
+
+
+def _suggest_layers(diags, path: str, label: str):
+    """A file that does not render alone: name the files near it that set what it lacks."""
+    from dataclasses import replace
+
+    from ..core.values.layers import find_base_layers
+    out = []
+    for d in diags:
+        if d.code == "deep-skipped" and "is required" in d.message:
+            missing = [x.path for x in diags if x.code == "missing-required"]
+            bases = find_base_layers(path, missing)
+            if bases:
+                rel = [os.path.relpath(b) for b in bases[:3]]
+                d = replace(d, hint=f"it looks layered on {', '.join(rel)}: gaie-tui validate --deep "
+                                    f"-f {rel[0]} -f {label}")
+        out.append(d)
+    return out
 
 
 _COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m"}

@@ -40,18 +40,47 @@ def test_render_error_maps_to_target_ports_line():
         """
     import textwrap
 
-    from gaie_tui.core.check.checker import deep_check
-    diags = deep_check(textwrap.dedent(text), chart("inferencepool-v1.4.0"))
+    from gaie_tui.core.check.deep import deep_check_source
+    from gaie_tui.core.values import source as yamlsource
+    # the render layer alone (nothing known from layers 1-3): helm's error mapped to the setting
+    diags = deep_check_source(yamlsource.parse(textwrap.dedent(text)), chart("inferencepool-v1.4.0"))
     d = one(diags, "render-error")
     assert (d.path, d.line, d.column, d.severity) == ("inferencePool.targetPorts", 4, 3, "error")
     assert "range can't iterate over 8000" in d.message
 
 
+def test_render_failure_already_reported_is_not_repeated():
+    # layers 1-3 say targetPorts must be a list; --deep adds no second error for the same line,
+    # only a note that the dead-setting analysis could not run and why
+    text = """\
+        inferencePool:
+          modelServers:
+            matchLabels: {app: vllm}
+          targetPorts: 8000
+        """
+    diags = check(text, "inferencepool-v1.4.0", deep=True)
+    assert [d.code for d in diags if d.severity == "error"] == ["wrong-type"]
+    note = one(diags, "deep-skipped")
+    assert (note.line, note.severity) == (4, "info")
+    assert "range can't iterate over 8000" in note.message and "skipped" in note.message
+
+
+def test_unmapped_render_error_beside_wrong_type_is_not_a_line_1_error():
+    # `extraContainerPorts: "5557"`: helm fails on its own rendered YAML, with no values path in
+    # the message; the wrong-type finding is the explanation, nothing is pinned on line 1
+    text = 'inferenceExtension:\n  extraContainerPorts: "5557"\n' + \
+        "inferencePool:\n  modelServers:\n    matchLabels: {app: x}\n"
+    diags = check(text, "inferencepool-v1.5.0", deep=True)
+    assert [(d.code, d.line) for d in diags if d.severity == "error"] == [("wrong-type", 2)]
+    assert "render-error" not in [d.code for d in diags]
+    assert one(diags, "deep-skipped").line == 2
+
+
 def test_render_error_router_deprecated_top_level():
-    from gaie_tui.core.check.checker import deep_check
-    diags = deep_check("router:\n  modelServers:\n    matchLabels: {a: b}\ninferencePool:\n  targetPorts: []\n",
-                       chart("llm-d-router-gateway-v0.10.0"))
-    d = one(diags, "render-error")
+    from gaie_tui.core.check.deep import deep_check_source
+    from gaie_tui.core.values import source as yamlsource
+    src = yamlsource.parse("router:\n  modelServers:\n    matchLabels: {a: b}\ninferencePool:\n  targetPorts: []\n")
+    d = one(deep_check_source(src, chart("llm-d-router-gateway-v0.10.0")), "render-error")
     assert (d.path, d.line) == ("inferencePool", 4)
 
 

@@ -139,9 +139,11 @@ def rule_flags(ctx: Ctx) -> None:
             except ValueError:
                 continue
             if level > 1:
-                ctx.emit("flags-verbose", WARNING, fkeys,
-                         f"EPP log verbosity v={level}: above 1 the endpoint picker logs per request and loses "
-                         "throughput under load", "use v: 1 in production (llm-d's istio profile sets 1)",
+                # a deliberate choice in llm-d's own precise-prefix-cache guides: advice, not a mistake
+                ctx.emit("flags-verbose", INFO, fkeys,
+                         f"EPP log verbosity v={level}: above 1 the endpoint picker logs per request, which costs "
+                         "throughput under load", "fine while debugging; use v: 1 for production traffic "
+                         "(llm-d's istio profile sets 1)",
                          ctx.value_fix(fkeys, 1, "set v to 1"))
 
 
@@ -182,24 +184,71 @@ def rule_env(ctx: Ctx) -> None:
                 _hf_literal(ctx, keys + (i, "value"), name)
 
 
+DEFAULT_HF_SECRET = ("llm-d-hf-token", "HF_TOKEN")   # llm-d's convention (facts/llm-d.md)
+_TOKEN_KEYS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_TOKEN", "token")
+
+
+def hf_secret_for(ctx: Ctx, env_name: str) -> tuple[str, str, str]:
+    """(secret, key, what the user still has to do) for reading `env_name` from a Secret: a secret
+    the caller found and a key it really has, else llm-d's convention and the command creating it."""
+    create = (f"create it: kubectl create secret generic {DEFAULT_HF_SECRET[0]} "
+              f"--from-literal={DEFAULT_HF_SECRET[1]}=<token>")
+    for want in (env_name, *_TOKEN_KEYS):
+        for s in ctx.secrets:
+            if s.keys and want in s.keys:
+                return s.name, want, f"Secret {s.name} has the key {want}"
+    for s in ctx.secrets:
+        if s.keys is None:
+            return s.name, DEFAULT_HF_SECRET[1], f"check that Secret {s.name} has the key {DEFAULT_HF_SECRET[1]}"
+    if ctx.secrets:
+        s = ctx.secrets[0]
+        return s.name, DEFAULT_HF_SECRET[1], (f"Secret {s.name} has no token key ({', '.join(s.keys or ())}); "
+                                              f"add {DEFAULT_HF_SECRET[1]} to it")
+    return DEFAULT_HF_SECRET[0], DEFAULT_HF_SECRET[1], create
+
+
 def _hf_literal(ctx: Ctx, keys, name: str) -> None:
     ctx.claim(keys)
+    secret, skey, todo = hf_secret_for(ctx, name)
     fix = None
     if keys[-1] == "value":
+        item = get_user(ctx, keys[:-1])
         e = ctx.src.positions.get(tuple(keys))
-        if e is not None:
+        if e is not None and isinstance(item, dict) and item.get("valueFrom") is not None:
+            fix = _drop_value_fix(ctx, keys, e)
+        elif e is not None:
             indent = " " * (e.column - 1)
-            text = (f"valueFrom:\n{indent}  secretKeyRef:\n{indent}    name: llm-d-hf-token\n"
-                    f"{indent}    key: {name}")
+            text = (f"valueFrom:\n{indent}  secretKeyRef:\n{indent}    name: {secret}\n"
+                    f"{indent}    key: {skey}")
             from ..values.diagnostics import Fix
-            fix = Fix("read the token from Secret llm-d-hf-token", e.line, e.column, e.value_end_line,
-                      e.value_end_column, text)
+            fix = Fix(f"read the token from Secret {secret} (key {skey})", e.line, e.column, e.value_end_line,
+                      e.value_end_column, text, file=ctx.file_of(keys))
+    has_ref = keys[-1] == "value" and isinstance(get_user(ctx, keys[:-1]), dict) and \
+        get_user(ctx, keys[:-1] + ("valueFrom",)) is not None
     ctx.emit("hf-token-literal", ERROR, keys,
              f"`{name}` holds a literal token in the values file (value not shown); values files end up in "
              "helm's release history, records and git",
-             "create a Secret (kubectl create secret generic llm-d-hf-token --from-literal=HF_TOKEN=…) and use "
-             f"`valueFrom: {{secretKeyRef: {{name: llm-d-hf-token, key: {name}}}}}`; revoke the exposed token",
-             fix)
+             ("delete the literal `value`: this item already reads the token through `valueFrom`; revoke the "
+              "exposed token") if has_ref else
+             (f"use `valueFrom: {{secretKeyRef: {{name: {secret}, key: {skey}}}}}` ({todo}); revoke the exposed "
+              "token"), fix)
+
+
+def _drop_value_fix(ctx: Ctx, keys, e):
+    """Delete `value: <token>` from an env item that already has `valueFrom`."""
+    from ..values.diagnostics import Fix
+    lines = ctx.src.text_of(keys).splitlines(keepends=True)
+    file = ctx.file_of(keys)
+    title = "delete the literal value (valueFrom already reads the Secret)"
+    prefix = lines[e.line - 1][: e.column - 1]
+    if not prefix.strip():
+        return Fix(title, e.line, 1, e.value_end_line + 1, 1, "", file=file)
+    # `- value: …` carries the item's dash: pull the next key up onto the dash line
+    nxt = e.value_end_line + 1
+    if nxt <= len(lines) and lines[nxt - 1].strip() and not lines[nxt - 1].lstrip().startswith("#"):
+        ind = len(lines[nxt - 1]) - len(lines[nxt - 1].lstrip(" "))
+        return Fix(title, e.line, e.column, nxt, ind + 1, "", file=file)
+    return None
 
 
 def rule_token_anywhere(ctx: Ctx) -> None:
@@ -342,15 +391,19 @@ def rule_image(ctx: Ctx) -> None:
     img = ctx.effective(".".join(ikeys)) or {}
     reg_key, repo_key = ctx.lay.image_keys
     registry, repository, tag = img.get(reg_key), img.get(repo_key), img.get("tag")
+    repo = f"{registry.rstrip('/')}/{repository}" if isinstance(registry, str) and isinstance(repository, str) \
+        else None
     if "tag" in user_img:
         t = user_img.get("tag")
         if t is None or images.is_unpinned(str(t)):
+            tag_hint = images.suggest_tag(repo, ctx.f.family, ctx.f.version) if repo else None
             ctx.emit("image-unpinned", WARNING, ikeys + ("tag",),
                      f"image tag `{t}` is not a release: it changes under you and the chart may not match it",
-                     "pin a release tag, e.g. v0.10.0")
-    if not isinstance(registry, str) or not isinstance(repository, str):
+                     f"pin a release tag of {repo}, e.g. {tag_hint}" if tag_hint else
+                     f"pin the release tag (vX.Y.Z) of {repo or 'the image'} you tested",
+                     ctx.value_fix(ikeys + ("tag",), tag_hint, f"pin tag {tag_hint}") if tag_hint else None)
+    if repo is None:
         return
-    repo = f"{registry.rstrip('/')}/{repository}"
     at = ikeys + (repo_key,) if repo_key in user_img else ikeys + (reg_key,) if reg_key in user_img else ikeys
     if repo == images.RENAMED_REPO:
         ctx.emit("image-renamed", INFO, at, images.RENAMED_NOTE,
@@ -477,11 +530,22 @@ def explain_istio(ctx: Ctx, parent: KeyNode, keys, value) -> bool:
 
 def explain_misplaced_known(ctx: Ctx, parent: KeyNode, keys, value) -> bool:
     """Known mistakes: the seed's `inferenceExtension.provider`, `routing.*`/`gateway.*` from other charts."""
-    if len(keys) == 2 and keys[1] == "provider" and keys[0] == ctx.lay.epp.split(".")[0]:
+    epp = _split(ctx.lay.epp)
+    if len(keys) >= 2 and keys[-1] == "provider" and tuple(keys[:-1]) in (epp, epp[:1], _split(ctx.lay.pool)):
         ctx.emit("misplaced-key", ERROR, keys,
-                 f"`{format_path(keys)}` is ignored: the chart reads the provider at the top level (`provider`), "
-                 "so no DestinationRule or GKE policy is rendered",
-                 "move the block to top-level `provider:`")
+                 f"`{format_path(keys)}` is ignored: the chart reads the gateway provider at the top level "
+                 "(`provider`), so no DestinationRule or GKE policy is rendered",
+                 "move the block to top-level `provider:` (with `name: istio` or `gke` and, for istio, "
+                 f"`{ctx.lay.istio or 'provider.istio'}.destinationRule`)")
+        return True
+    if tuple(keys) in (epp + ("service",), epp[:1] + ("service",)):
+        ports = ctx.lay.extra_service_ports
+        ctx.emit("unknown-key", ERROR, keys,
+                 f"`{format_path(keys)}` is ignored: {ctx.f.family} {ctx.f.version} renders the EPP Service "
+                 "itself (ClusterIP, the ext-proc, health and metrics ports) and takes no Service settings",
+                 f"remove it; extra Service ports go in `{ports}` (a list of name/port/protocol/targetPort); "
+                 "a different Service type or annotations need a patch after install (e.g. a kustomize "
+                 "post-renderer)")
         return True
     if len(keys) == 1 and keys[0] in ("routing", "gateway", "modelservice", "ms"):
         ctx.emit("misplaced-key", ERROR, keys,
