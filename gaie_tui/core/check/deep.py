@@ -25,8 +25,10 @@ import tarfile
 import tempfile
 import threading
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
+from ..charts import templates
 from ..charts.store import Chart
 from ..values.diagnostics import Diagnostic, format_path, sort_diagnostics
 from ..values.source import Source, leaves
@@ -117,45 +119,103 @@ def _analyse(src: Source, chart: Chart, r: BatchRenderer, values: dict, known) -
     if not base.ok:
         return _render_failed(src, chart, base.stderr, known)
     out = _warnings(src, base.stderr, known)
-    live: set[tuple] = set()
-    if first[1].ok:
-        for keys, token in probes.items():
-            if re.search(rf"(?<![0-9A-Za-z]){re.escape(token)}(?![0-9A-Za-z])", first[1].manifests):
-                live.add(keys)
+    live = _found(first[1], probes)
 
     def changed(res: Rendered) -> bool:
         return (not res.ok) or res.manifests != base.manifests
 
-    pending = {a: m for a, m in groups.items() if not changed(first[2 + list(groups).index(a)])}
+    pending = {a: m for (a, m), res in zip(groups.items(), first[2:], strict=True) if not changed(res)}
     pending.update(_groups(chart, [k for k in probes if k not in live]))
     if not pending:
         return out
-    # stage 2: change (where not done yet) and remove every leaf still unproven
+    # stage 2: change (where not done yet) and remove every leaf still unproven; and, for the
+    # switches that could gate them, a render with the switch on (to compare with in stage 3)
     order = list(pending)
-    variants = [_perturbed(values, pending[a], chart) for a in order] + [_removed(values, a) for a in order]
+    gates = {a: _gates(chart, values, a) for a in order}
+    switches = list(dict.fromkeys(g for gs in gates.values() for g in gs))
+    variants = [_perturbed(values, pending[a], chart) for a in order] + [_removed(values, a) for a in order] + \
+        [_switched(values, g) for g in switches]
     second = r.render_many(variants)
-    dead = [a for i, a in enumerate(order) if not changed(second[i]) and not changed(second[len(order) + i])]
+    n = len(order)
+    dead = [a for i, a in enumerate(order) if not changed(second[i]) and not changed(second[n + i])]
     if not dead:
         return out
-    # stage 3: for every dead setting, the switches that could gate it, turned on
-    tries: list[tuple[tuple, Gate]] = [(a, g) for a in dead for g in _gates(src, chart, values, a)]
-    variants = []
-    for a, g in tries:
-        on = copy.deepcopy(values)
-        _set_path(on, g.keys, g.on)
-        variants.append(on)
-        variants.append(_perturbed(on, pending[a], chart, fallback_remove=a))
+    on = {g: res for g, res in zip(switches, second[2 * n:], strict=True) if res.ok}
+    # stage 3: with each switch on, do the dead settings under it show up (probe tokens) or change
+    # the render (booleans and the like)?
+    variants, plan = [], []
+    for g, res in on.items():
+        under = [a for a in dead if g in gates[a]]
+        if not under:
+            continue
+        members = [k for a in under for k in pending[a]]
+        pv, pr = _probe(_switched(values, g), members, chart)
+        if pr:
+            variants.append(pv)
+            plan.append((g, "probe", pr))
+        for a in under:
+            if not any(k in pr for k in pending[a]):
+                variants.append(_perturbed(_switched(values, g), pending[a], chart, fallback_remove=a))
+                plan.append((g, "change", a))
     third = r.render_many(variants) if variants else []
     proven: dict[tuple, Gate] = {}
-    for i, (a, g) in enumerate(tries):
-        on, both = third[2 * i], third[2 * i + 1]
-        if a not in proven and on.ok and (not both.ok or both.manifests != on.manifests):
-            proven[a] = g
+    for (g, how, what), res in zip(plan, third, strict=True):
+        if how == "probe":
+            seen = _found(res, what)
+            for a in dead:
+                if a not in proven and g in gates[a] and any(k in seen for k in pending[a]):
+                    proven[a] = g
+        elif what not in proven and (not res.ok or res.manifests != on[g].manifests):
+            proven[what] = g
+    # a switch whose "on" render fails (it needs more settings than the file has): the templates
+    # themselves say whether the setting is read only under it
+    guards = None
+    for a in dead:
+        if a in proven or not gates[a]:
+            continue
+        guards = guards if guards is not None else _guards(r.dir)
+        path = ".".join(_map_keys(a))
+        for g in gates[a]:
+            if templates.gated_by(guards, path, ".".join(g.keys)):
+                proven[a] = g
+                break
     for a in dead:
         d = _dead_diagnostic(src, chart, a, pending[a], proven.get(a))
         if d is not None:
             out.append(d)
     return out
+
+
+def _map_keys(keys: tuple) -> list[str]:
+    out: list[str] = []
+    for k in keys:  # the map path down to the first list index
+        if isinstance(k, int):
+            break
+        out.append(k)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _guards(chart_folder: Path) -> dict:
+    files = {}
+    for p in sorted(chart_folder.rglob("*")):
+        rel = p.relative_to(chart_folder).parts
+        if p.is_file() and "templates" in rel and p.stat().st_size < 1024 * 1024:
+            files[str(p)] = p.read_text(encoding="utf-8", errors="replace")
+    return templates.guarded_reads(files)
+
+
+def _found(res: Rendered, probes: dict[tuple, str]) -> set[tuple]:
+    if not res.ok:
+        return set()
+    return {keys for keys, token in probes.items()
+            if re.search(rf"(?<![0-9A-Za-z]){re.escape(token)}(?![0-9A-Za-z])", res.manifests)}
+
+
+def _switched(values: dict, gate: Gate) -> dict:
+    on = copy.deepcopy(values)
+    _set_path(on, gate.keys, gate.on)
+    return on
 
 
 @dataclass(frozen=True)
@@ -165,18 +225,14 @@ class Gate:
     now: object          # its effective value now (None: unset)
 
 
-def _gates(src: Source, chart: Chart, values: dict, anchor: tuple) -> list[Gate]:
+def _gates(chart: Chart, values: dict, anchor: tuple) -> list[Gate]:
     """Switches that could decide whether `anchor` is read: booleans that are off in the blocks
     around it (`tracing.enabled`, `monitoring.prometheus.enabled`, `proxy.enabled`), and a `name`
     that selects a sibling block (`provider.name` for `provider.istio.*`)."""
     eff = _effective_values(values, chart)
     out: list[Gate] = []
     seen: set[tuple] = set()
-    keys: list[str] = []
-    for k in anchor:  # the map path down to the first list index
-        if isinstance(k, int):
-            break
-        keys.append(k)
+    keys = _map_keys(anchor)
     for depth in range(len(keys) - 1, 0, -1):
         block = tuple(keys[:depth])
         node = chart.tree.find(".".join(block))
@@ -258,13 +314,16 @@ def _dead_diagnostic(src: Source, chart: Chart, anchor: tuple, members: list[tup
 
 
 def _groups(chart: Chart, keys_list: list[tuple]) -> dict[tuple, list[tuple]]:
-    """Leaves inside a map the chart passes through whole are tested together, as one setting."""
+    """Leaves inside a map the chart passes through whole are tested together, as one setting;
+    so are the items of a list of plain values (`args: [a, b]` is one setting)."""
     groups: dict[tuple, list[tuple]] = {}
     for keys in keys_list:
         node, _deep, _ = chart.tree.resolve(list(keys))
         anchor = keys
         if node is not None and node.open:
             anchor = _open_anchor(chart, keys)
+        elif keys and isinstance(keys[-1], int):
+            anchor = keys[:-1]
         groups.setdefault(anchor, []).append(keys)
     return groups
 

@@ -23,6 +23,8 @@ from pathlib import Path
 RELEASE = "gaie-tui-check"
 NAMESPACE = "gaie-tui-check"
 TIMEOUT = 60
+CHUNK = 16      # variants per helm run: a failing variant costs at most one chunk's re-run
+JOBS = 2        # helm runs side by side (the machines this runs on have a few cores)
 _PARENT = "gaietuibatch"
 _ALIAS = re.compile(r"gaietuivar(\d+)x")
 _SOURCE = re.compile(r"^# Source: " + _PARENT + r"/charts/gaietuivar(\d+)x/", re.M)
@@ -76,22 +78,33 @@ class BatchRenderer:
             return Rendered(False, "", f"helm template did not finish within {TIMEOUT}s")
         return Rendered(proc.returncode == 0, _normalize(_documents(proc.stdout)), proc.stderr)
 
-    def render_many(self, variants: list[dict]) -> list[Rendered]:
-        """One Rendered per variant, in order; as few helm runs as the failures allow."""
+    def render_many(self, variants: list[dict], *, chunk: int = CHUNK, jobs: int = JOBS) -> list[Rendered]:
+        """One Rendered per variant, in order. Variants go to helm in chunks (a chunk that fails
+        is rendered again without the variant helm named, so a failure costs one chunk, not the
+        whole batch); chunks run side by side."""
         results: list[Rendered | None] = [None] * len(variants)
-        pending = list(range(len(variants)))
+        chunks = [list(range(i, min(i + chunk, len(variants)))) for i in range(0, len(variants), chunk)]
+        if len(chunks) <= 1 or jobs <= 1:
+            for c in chunks:
+                self._render_chunk(c, variants, results)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+            with ThreadPoolExecutor(min(jobs, len(chunks))) as pool:
+                list(pool.map(lambda c: self._render_chunk(c, variants, results), chunks))
+        return [r if r is not None else Rendered(False, "", "not rendered") for r in results]
+
+    def _render_chunk(self, idx: list[int], variants: list[dict], results: list) -> None:
+        pending = list(idx)
         while pending:
             if len(pending) == 1:
                 i = pending.pop()
                 results[i] = self.render(variants[i])
                 break
-            failed = self._batch(pending, variants, results)
-            if failed is None:  # helm failed without naming a variant: render each alone
-                for i in pending:
+            if self._batch(pending, variants, results) is None:
+                for i in pending:  # helm failed without naming a variant: render each alone
                     results[i] = self.render(variants[i])
                 break
             pending = [i for i in pending if results[i] is None]
-        return [r if r is not None else Rendered(False, "", "not rendered") for r in results]
 
     def _batch(self, idx: list[int], variants: list[dict], results: list) -> int | None:
         parent = self.workdir / f"batch-{self._next()}"

@@ -500,6 +500,14 @@ def explain_image_key(ctx: Ctx, parent: KeyNode, keys, value) -> bool:
     if other not in parent.children:
         return False
     which = "hub`/`name" if key in ("hub", "name") else "registry`/`repository"
+    image = get_user(ctx, keys[:-1])
+    if isinstance(image, dict) and other in image:
+        # both layouts' keys, on purpose (one file for several chart versions): harmless here
+        ctx.emit("ignored-image-key", INFO, keys,
+                 f"`{format_path(keys)}` is ignored by {ctx.f.family} {ctx.f.version}, which reads `{other}` "
+                 f"(also set here); `{key}` only serves charts with the other image keys",
+                 f"nothing to do if this file serves several chart versions; otherwise remove `{key}`")
+        return True
     ctx.emit("ignored-image-key", ERROR, keys,
              f"`{format_path(keys)}` is ignored by {ctx.f.family} {ctx.f.version}: its image keys are "
              f"`{'registry`/`repository' if key in ('hub', 'name') else 'hub`/`name'}`, so `{which}` leave the "
