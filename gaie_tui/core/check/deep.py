@@ -38,7 +38,9 @@ RELEASE = "gaie-tui-check"
 NAMESPACE = "gaie-tui-check"
 TIMEOUT = 60
 _PROBE = "gaietuiprobe"
-_PROBE_INT = 7_310_000
+# helm reads values through JSON: numbers are float64 and print in exponent form from 1e6 on
+# (7310000 → 7.31e+06), so probe numbers stay six digits
+_PROBE_INT = 731_000
 
 
 def find_helm(explicit: str | None = None) -> str | None:
@@ -298,19 +300,27 @@ def _dead_diagnostic(src: Source, chart: Chart, anchor: tuple, members: list[tup
     if all(_get_or(defaults, k) is not None and _get_or(defaults, k) == _get_or(src.values, k) for k in members):
         return None  # switched off and only repeating the chart's default: nothing to say
     gname = format_path(gate.keys)
-    now = "unset" if gate.now is None else json.dumps(gate.now)
+    now = "unset" if gate.now is None else _scalar(gate.now)
     where = ""
     if src.has(gate.keys):
         gfile, gline, _ = src.locate(gate.keys)
         where = f" ({gfile + ':' if gfile and gfile != file else 'line '}{gline})"
     else:
         where = " (the chart's default)" if gate.now is not None else ""
-    on = json.dumps(gate.on)
+    on = _scalar(gate.on)
     return Diagnostic(
         "no-effect", "warning", name, line, col,
         f"`{name}` has no effect while `{gname}` is {now}{where}: the chart reads it only when "
         f"`{gname}` is {on}",
         f"set `{gname}: {on}` if you want it to take effect; otherwise remove it", file=file)
+
+
+def _scalar(v) -> str:
+    """A value as the user would write it in YAML (`true`, `istio`, `"010"`)."""
+    if isinstance(v, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", v) and \
+            v.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "y", "n"):
+        return v
+    return json.dumps(v)
 
 
 def _groups(chart: Chart, keys_list: list[tuple]) -> dict[tuple, list[tuple]]:
