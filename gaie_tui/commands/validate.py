@@ -108,19 +108,25 @@ def run(args) -> int:
 
 
 def _suggest_layers(diags, path: str, label: str):
-    """A file that does not render alone: name the files near it that set what it lacks."""
+    """A file that does not render alone: name the files it says it sits on, and the files near it
+    that set what it lacks."""
     from dataclasses import replace
 
-    from ..core.values.layers import find_base_layers
+    from ..core.values.layers import declared_base_layers, find_base_layers
     out = []
     for d in diags:
         if d.code == "deep-skipped" and "is required" in d.message:
             missing = [x.path for x in diags if x.code == "missing-required"]
-            bases = find_base_layers(path, missing)
-            if bases:
-                rel = [os.path.relpath(b) for b in bases[:3]]
-                d = replace(d, hint=f"it looks layered on {', '.join(rel)}: gaie-tui validate --deep "
-                                    f"-f {rel[0]} -f {label}")
+            declared = [os.path.relpath(b) for b in declared_base_layers(path)]
+            setting = [os.path.relpath(b) for b in find_base_layers(path, missing)][:3]
+            parts = []
+            if declared:
+                parts.append(f"it says it is layered on {', '.join(declared)}")
+            if setting:
+                parts.append(f"files near it that set {', '.join(f'`{m}`' for m in missing)}: {', '.join(setting)}")
+            if parts:
+                first = (declared or setting)[0]
+                d = replace(d, hint="; ".join(parts) + f" — e.g. gaie-tui validate --deep -f {first} -f {label}")
         out.append(d)
     return out
 

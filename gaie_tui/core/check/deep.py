@@ -393,9 +393,14 @@ def _render_failed(src: Source, chart: Chart, stderr: str, known) -> list[Diagno
         _warnings(src, stderr, known)
 
 
+# info notes that already say a setting is ignored: no need to prove it dead again
+_EXPLAINED = {"ignored-image-key", "not-read", "not-in-version", "unknown-key", "misplaced-key", "istio-location",
+              "no-istio-support", "traffic-policy-dropped", "deprecated-top-level"}
+
+
 def _candidates(src: Source, chart: Chart, known) -> list[tuple]:
     """Leaves the user set that no earlier diagnostic already explains."""
-    flagged = [d.path for d in known if d.severity in ("error", "warning") and d.path]
+    flagged = [d.path for d in known if d.path and (d.severity in ("error", "warning") or d.code in _EXPLAINED)]
     out = []
     for keys, _v in leaves(src.values or {}):
         p = format_path(keys)

@@ -238,6 +238,26 @@ def _coalesce(dst: dict, src: dict) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+def declared_base_layers(path) -> list:
+    """The files a values file says it is layered on: llm-d's overlays start with
+    `## Layer on top of: recipes/scheduler/base.values.yaml` (resolved from its folder upwards)."""
+    import re
+    from pathlib import Path
+    path = Path(path)
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError:
+        return []
+    out = []
+    for m in re.finditer(r"(?i)on top of:?\s+`?([\w./-]+\.ya?ml)", head):
+        for folder in [path.resolve().parent, *path.resolve().parents]:
+            cand = folder / m[1]
+            if cand.is_file() and cand.resolve() != path.resolve():
+                out.append(cand)
+                break
+    return out
+
+
 def find_base_layers(path, missing: list[str], *, max_files: int = 200, levels: int = 3) -> list:
     """Values files near `path` that set every key in `missing` (dotted paths): the layers a file
     checked alone probably sits on (llm-d's recipes keep a base beside or above their overlays).
