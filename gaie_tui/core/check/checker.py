@@ -396,8 +396,8 @@ def _what_to_do(ctx: Ctx, parent: KeyNode, keys) -> str:
     if not known:
         return f"remove it: {_cv(ctx)} reads nothing here"
     shown = ", ".join(f"`{k}`" for k in known[:8]) + (f" and {len(known) - 8} more" if len(known) > 8 else "")
-    block = f"`{format_path(keys[:-1])}`" if len(keys) > 1 else "the top level"
-    return f"remove it, or use one of the keys {_cv(ctx)} reads in {block}: {shown}"
+    block = f"in `{format_path(keys[:-1])}`" if len(keys) > 1 else "at the top level"
+    return f"remove it, or use one of the keys {_cv(ctx)} reads {block}: {shown}"
 
 
 def unknown_summary(ctx: Ctx) -> None:

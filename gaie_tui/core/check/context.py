@@ -142,7 +142,8 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 
 def _limit(name: str) -> int:
-    return 1 if len(name) <= 4 else 2 if len(name) <= 12 else 3
+    # one or two letters are too short for any guess to mean something (`a` is not a typo of `v`)
+    return 0 if len(name) <= 2 else 1 if len(name) <= 4 else 2 if len(name) <= 12 else 3
 
 
 def closest(name: str, candidates) -> str | None:

@@ -134,6 +134,7 @@ CODES: dict[str, str] = {
     "yaml-encoding": "the file is not UTF-8",
     "yaml-tag": "a value's explicit tag (`!!int`, `!!bool` …) does not fit the value",
     "yaml-indent": "an indentation mistake, pointed at the line that breaks the structure",
+    "yaml-go-bool": "an unquoted y/n: a boolean for helm, text for PyYAML and most editors",
     # layer 2: the chart version's schema
     "unknown-key": "a key the chart version does not read (with a did-you-mean)",
     "misplaced-key": "a key the chart reads elsewhere (e.g. provider under inferenceExtension)",

@@ -425,8 +425,20 @@ def _content_end(node, depth: int = 0):
     return node.end_mark
 
 
+# helm reads values with a YAML 1.1 parser that also takes y/Y/n/N as booleans; PyYAML (and most
+# editors) read them as text. The same file means two things.
+_GO_BOOLS = {"y": "true", "Y": "true", "n": "false", "N": "false"}
+
+
 class _Builder:
     """Values from the node graph, recording positions and duplicate keys."""
+
+    def _go_bool(self, node, path, what: str) -> None:
+        word = node.value
+        self.src.diagnostics.append(Diagnostic(
+            "yaml-go-bool", "warning", format_path(path), node.start_mark.line + 1, node.start_mark.column + 1,
+            f"the unquoted {what} `{word}` is the boolean {_GO_BOOLS[word]} for helm (YAML 1.1), but text for "
+            "gaie-tui and most editors", f'quote it ("{word}") if text is meant, or write {_GO_BOOLS[word]}'))
 
     def __init__(self, src: Source) -> None:
         self.src = src
@@ -473,6 +485,10 @@ class _Builder:
                                k.start_mark.column + 1)
             path = keys + (key,)
             line, col = k.start_mark.line + 1, k.start_mark.column + 1
+            if not k.style and key in _GO_BOOLS:
+                self._go_bool(k, path, "key")
+            if isinstance(v, yaml.ScalarNode) and not v.style and v.value in _GO_BOOLS and v.tag == _STR_TAG:
+                self._go_bool(v, path, "value")
             if key in first:
                 self.src.diagnostics.append(Diagnostic(
                     "duplicate-key", "error", format_path(path), line, col,
