@@ -7,6 +7,7 @@ another version, the istio block in the wrong place, a trafficPolicy field the c
 """
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 
@@ -299,7 +300,10 @@ def rule_provider(ctx: Ctx) -> None:
 
 def rule_provider_profile(ctx: Ctx) -> None:
     """Istio: llm-d's connection-pool limits and flags, one diagnostic per missing/changed setting."""
-    if get_user(ctx, ("provider", "name")) != "istio" or ctx.lay.istio is None:
+    name = get_user(ctx, ("provider", "name"))
+    # `Istio` means istio (provider-case says so): check the profile too, so fixing the case
+    # brings no surprise findings
+    if not isinstance(name, str) or name.strip().lower() != "istio" or ctx.lay.istio is None:
         return
     profile = _istio_profile()
     block = _split(ctx.lay.istio)
@@ -319,8 +323,9 @@ def rule_provider_profile(ctx: Ctx) -> None:
                      "circuit breaker (1024) can overflow the ext-proc stream under load",
                      f"add {sub[-1]}: {expected} under {format_path(keys[:-1])}")
         elif str(have) != str(expected):
+            shown = json.dumps(have) if isinstance(have, (dict, list)) else have
             ctx.emit("provider-changed", WARNING, keys,
-                     f"`{dotted}` is {have}; llm-d's istio profile sets {expected}",
+                     f"`{dotted}` is {shown}; llm-d's istio profile sets {expected}",
                      f"use {expected} unless you have measured otherwise",
                      ctx.value_fix(keys, expected, f"set {sub[-1]} to {expected}"))
     fkeys = _flags_keys(ctx)
