@@ -101,8 +101,11 @@ class BatchRenderer:
                 results[i] = self.render(variants[i])
                 break
             if self._batch(pending, variants, results) is None:
-                for i in pending:  # helm failed without naming a variant: render each alone
-                    results[i] = self.render(variants[i])
+                # helm failed without naming the variant (some errors name the chart, not the
+                # alias): halve until the failing one is alone
+                half = len(pending) // 2
+                self._render_chunk(pending[:half], variants, results)
+                self._render_chunk(pending[half:], variants, results)
                 break
             pending = [i for i in pending if results[i] is None]
 
@@ -124,7 +127,9 @@ class BatchRenderer:
                 results[i] = Rendered(False, "", f"helm template did not finish within {TIMEOUT}s")
             return len(idx)
         if proc.returncode != 0:
-            m = _ALIAS.search(proc.stderr)
+            # the alias in helm's error, not in the warnings printed before it
+            err = proc.stderr[proc.stderr.find("Error:"):] if "Error:" in proc.stderr else proc.stderr
+            m = _ALIAS.search(err)
             if m is None or int(m[1]) not in idx:
                 return None
             bad = int(m[1])
@@ -140,8 +145,8 @@ class BatchRenderer:
             m = _ALIAS.search(line)
             if m is not None and int(m[1]) in warn:
                 warn[int(m[1])].append(_unalias(line, name))
-        for i in idx:
-            results[i] = Rendered(True, _normalize(per[i]), "".join(warn[i]))
+        for i in idx:  # helm coalesces a dependency's values more than once: each warning once
+            results[i] = Rendered(True, _normalize(per[i]), "".join(dict.fromkeys(warn[i])))
         return -1
 
 
