@@ -46,7 +46,8 @@ class BatchRenderer:
         self.chart = chart
         self.helm = helm
         self.dir = chart_dir(chart.archive)
-        self.workdir = Path(workdir)
+        import tempfile
+        self.workdir = Path(tempfile.mkdtemp(dir=workdir, prefix="r-"))  # renderers may share a folder
         self.release = release
         self.namespace = namespace
         self._n = 0
