@@ -193,7 +193,8 @@ def test_batched_renders_equal_single_renders(cid, tmp_path):
     (v["router"]["epp"] if cid.startswith("llm-d") else v["inferenceExtension"])["env"] = {"A": "b"}  # warning
     variants.append(v)
     assert epp  # the block exists in every layout
-    r = BatchRenderer(ch, str(HELM), tmp_path)
+    from gaie_tui.core.check.deep import chart_dir
+    r = BatchRenderer(ch, str(HELM), tmp_path, folder=chart_dir(ch.archive))
     many = r.render_many(variants)
     single = [r.render(x) for x in variants]
     assert [m.ok for m in many] == [s.ok for s in single] and not single[3].ok

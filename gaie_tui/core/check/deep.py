@@ -104,7 +104,7 @@ def deep_check_source(src: Source, chart: Chart, *, helm: str | None = None, kno
     from ..safeio import private_temp_dir
     tmp = private_temp_dir("gaie-tui-render-")
     try:
-        r = BatchRenderer(chart, helm_bin, tmp)
+        r = BatchRenderer(chart, helm_bin, tmp, folder=chart_dir(chart.archive))
         return sort_diagnostics(_analyse(src, chart, r, values, known), files=src.files)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

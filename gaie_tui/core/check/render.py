@@ -40,12 +40,12 @@ class Rendered:
 class BatchRenderer:
     """Renders values for one chart with one helm binary; safe to use from several threads."""
 
-    def __init__(self, chart, helm: str, workdir: Path, *, release: str = RELEASE,
+    def __init__(self, chart, helm: str, workdir: Path, *, folder: Path, release: str = RELEASE,
                  namespace: str = NAMESPACE) -> None:
-        from .deep import chart_dir
+        """`folder`: the chart extracted (deep.chart_dir), or the chart's own folder."""
         self.chart = chart
         self.helm = helm
-        self.dir = chart_dir(chart.archive)
+        self.dir = Path(folder)
         import tempfile
         self.workdir = Path(tempfile.mkdtemp(dir=workdir, prefix="r-"))  # renderers may share a folder
         self.release = release

@@ -41,6 +41,18 @@ class Migration:
     dst: Chart
     files: list[MigratedFile]
     proof: Proof | None = None
+    old_values: dict = field(default_factory=dict)    # the old layers merged, as helm merges them
+    new_values: dict | None = None                     # the rewritten layers merged (None: a file broke)
+
+    def case(self) -> Case:
+        """What the proof renders and compares (many can be proven together with prove_many)."""
+        explained = {}
+        for f in self.files:
+            for keys in f.newly_read:
+                for aspect in _aspects_of(keys, self.dst):
+                    explained[aspect] = (f"`{format_path(keys)}` was ignored by {self.src.name} {self.src.version} "
+                                         f"and takes effect on {self.dst.name} {self.dst.version}")
+        return Case(self.src, self.old_values, self.dst, self.new_values or {}, explained)
 
     @property
     def ok(self) -> bool:
@@ -84,22 +96,15 @@ def migrate(files: list[tuple[str, str]], src: Chart, dst: Chart, *, helm: str |
     for s in sources:
         r = rewrite(s, km, header=_header(s.text, src, dst, today))
         out.append(MigratedFile(s.name, r.text, r.moved, r.dropped, r.newly_read))
-    result = Migration(src, dst, out)
+    result = Migration(src, dst, out, old_values=merge_sources(sources).values or {})
+    new_sources = [yamlsource.parse(f.text, f.name) for f in out]
+    broken = [s for s in new_sources if not s.ok]
+    if broken:
+        result.proof = Proof(error=f"the rewritten {broken[0].name} does not parse (a bug in gaie-tui)")
+        return result
+    result.new_values = merge_sources(new_sources).values or {}
     if prove_it and helm:
-        old = merge_sources(sources).values or {}
-        new_sources = [yamlsource.parse(f.text, f.name) for f in out]
-        broken = [s for s in new_sources if not s.ok]
-        if broken:
-            result.proof = Proof(error=f"the rewritten {broken[0].name} does not parse (a bug in gaie-tui)")
-            return result
-        new = merge_sources(new_sources).values or {}
-        explained = {}
-        for f in out:
-            for keys in f.newly_read:
-                for aspect in _aspects_of(keys, dst):
-                    explained[aspect] = (f"`{format_path(keys)}` was ignored by {src.name} {src.version} and takes "
-                                         f"effect on {dst.name} {dst.version}")
-        result.proof = prove(src, old, dst, new, helm=helm, explained=explained)
+        result.proof = prove_many([result.case()], helm=helm)[0]
     return result
 
 

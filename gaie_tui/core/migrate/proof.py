@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 import tempfile
+from functools import lru_cache
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..charts.store import Chart
+from ..check.deep import chart_dir
 from ..check.render import BatchRenderer, Rendered
 from ..redact import redact
 
@@ -84,32 +86,37 @@ def prove_many(cases: list[Case], *, helm: str) -> list[Proof]:
     tmp = Path(tempfile.mkdtemp(prefix="gaie-tui-proof-"))
     try:
         jobs: dict[tuple, tuple[Chart, list[dict]]] = {}
-        slots: list[tuple[tuple, int, tuple, int]] = []
+        seen: dict[tuple, int] = {}
+        slots: list[tuple[tuple, list[int], tuple, list[int]]] = []
 
-        def add(chart: Chart, values: dict) -> tuple[tuple, int]:
+        def add(chart: Chart, values: dict) -> int:
             key = (chart.name, chart.version, str(chart.archive))
             entry = jobs.setdefault(key, (chart, []))
-            entry[1].append(values)
-            return key, len(entry[1]) - 1
+            ident = (key, json.dumps(values, sort_keys=True))
+            if ident not in seen:  # the same values for the same chart are rendered once
+                entry[1].append(values)
+                seen[ident] = len(entry[1]) - 1
+            return seen[ident]
+
+        def chart_key(chart: Chart) -> tuple:
+            return (chart.name, chart.version, str(chart.archive))
 
         for c in cases:  # per chart: the values, the same choices alone, and the bare minimum
-            ko, io = add(c.src, c.old)
-            add(c.src, baseline(c.src, c.old))
-            add(c.src, baseline(c.src, c.old, switches=False))
-            kn, i_n = add(c.dst, c.new)
-            add(c.dst, baseline(c.dst, c.new))
-            add(c.dst, baseline(c.dst, c.new, switches=False))
-            slots.append((ko, io, kn, i_n))
+            olds = [add(c.src, v) for v in (c.old, baseline(c.src, c.old), baseline(c.src, c.old, switches=False))]
+            news = [add(c.dst, v) for v in (c.new, baseline(c.dst, c.new), baseline(c.dst, c.new, switches=False))]
+            slots.append((chart_key(c.src), olds, chart_key(c.dst), news))
         rendered: dict[tuple, list[Rendered]] = {}
         with ThreadPoolExecutor(2) as pool:
-            futures = {k: pool.submit(BatchRenderer(ch, helm, tmp, release=RELEASE, namespace=NAMESPACE)
-                                      .render_many, vals, jobs=1) for k, (ch, vals) in jobs.items()}
+            futures = {k: pool.submit(BatchRenderer(ch, helm, tmp, folder=chart_dir(ch.archive), release=RELEASE,
+                                                    namespace=NAMESPACE).render_many, vals, jobs=1)
+                       for k, (ch, vals) in jobs.items()}
             for k, f in futures.items():
                 rendered[k] = f.result()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return [compare(rendered[ko][io], rendered[ko][io + 1:io + 3], rendered[kn][i_n], rendered[kn][i_n + 1:i_n + 3],
-                    c.src, c.dst, c.explained) for c, (ko, io, kn, i_n) in zip(cases, slots, strict=True)]
+    return [compare(rendered[ko][io[0]], [rendered[ko][i] for i in io[1:]], rendered[kn][i_n[0]],
+                    [rendered[kn][i] for i in i_n[1:]], c.src, c.dst, c.explained)
+            for c, (ko, io, kn, i_n) in zip(cases, slots, strict=True)]
 
 
 def compare(old: Rendered, old_bases: list[Rendered], new: Rendered, new_bases: list[Rendered], src: Chart,
@@ -174,10 +181,13 @@ def _switches(values, keys: tuple = ()):
 
 
 # ----------------------------------------------------------------------------------------------
+@lru_cache(maxsize=512)
 def facets(manifests: str) -> dict[tuple, str]:
-    """(object, aspect) → the value as JSON text, for everything the proof compares."""
+    """(object, aspect) → the value as JSON text, for everything the proof compares (cached: many
+    migrations share the same renders)."""
     import yaml
-    docs = [d for d in yaml.safe_load_all(manifests) if isinstance(d, dict)]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    docs = [d for d in yaml.load_all(manifests, Loader=loader) if isinstance(d, dict)]
     out: dict[tuple, str] = {}
 
     def put(thing: str, aspect: str, value, flat: bool = False) -> None:
