@@ -33,7 +33,7 @@ def run(args) -> int:
     from ..core.check.deep import find_helm
     from ..core.migrate import migrate
     from ..core.values.generate import chart_from_header
-    from .validate import read_values_file
+    from .validate import load_chart, read_values_file
 
     texts = []
     for path in args.files:
@@ -49,7 +49,7 @@ def run(args) -> int:
         raise UserError(f"{_shown(args.files[0])} does not say which chart it was written for",
                         "give it with --from, e.g. --from inferencepool@v1.4.0")
     store = knowledge_store()
-    src, dst = store.get(parse_ref(src_ref)), store.get(parse_ref(args.to))
+    src, dst = load_chart(store, parse_ref(src_ref)), load_chart(store, parse_ref(args.to))
     outputs = _outputs(args)
     helm = None
     if not args.no_proof:

@@ -45,6 +45,19 @@ def read_values_file(path: str) -> tuple[bytes, int]:
     return data, max(size, len(data))
 
 
+def load_chart(store, ref):
+    """The chart for a reference; a chart archive whose own YAML is broken is one line, not a
+    traceback (until chart reading itself says so)."""
+    import yaml
+    try:
+        return store.get(ref)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise UserError(f"chart {ref}: its values.yaml or Chart.yaml is not valid YAML{where}",
+                        "use an intact archive of the chart") from None
+
+
 def files_of(args) -> list[str]:
     if args.file and args.values:
         raise UserError("give the values files either as arguments or with -f, not both",
@@ -76,7 +89,7 @@ def run(args) -> int:
             text = ""
         sources.append(yamlsource.parse(text, label))
     header_ref = next((r for r in (chart_from_header(s.text) for s in sources) if r), None)
-    chart = knowledge_store().get(chart_ref(args.chart, header_ref))
+    chart = load_chart(knowledge_store(), chart_ref(args.chart, header_ref))
     if problems:
         diags = sort_diagnostics(problems, files=labels)
     else:

@@ -172,13 +172,33 @@ def test_a_crash_inside_a_rule_reads_as_could_not_check(monkeypatch, tmp_path):
     assert "RuntimeError" not in d.message + d.hint          # no class names in what users read
 
 
-def test_a_chart_whose_values_are_not_a_mapping_cannot_crash_the_checker():
-    import copy
-    broken = copy.copy(chart(IP15))
-    broken.knowledge = copy.copy(broken.knowledge)
-    broken.knowledge.defaults = ["not", "a", "map"]
-    diags = check_text(POOL, broken)
-    assert not could_not_check(diags) or one(diags, "checker-crashed").severity == "error"
+def _chart_archive(tmp_path, values_yaml: str):
+    import tarfile
+    root = tmp_path / "bc"
+    (root / "templates").mkdir(parents=True)
+    (root / "Chart.yaml").write_text("apiVersion: v2\nname: bc\nversion: 0.1.0\n")
+    (root / "values.yaml").write_text(values_yaml)
+    (root / "templates" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+                                                "data: {a: {{ .Values.foo | quote }}}\n")
+    archive = tmp_path / "bc-0.1.0.tgz"
+    with tarfile.open(archive, "w:gz") as tf:
+        tf.add(root, arcname="bc")
+    return archive
+
+
+@pytest.mark.parametrize("values_yaml,expect", [("- a\n- b\n", "chart-unusable"), ("a: [\n", "not valid YAML")])
+def test_a_chart_with_broken_values_is_one_clear_message(values_yaml, expect, tmp_path, capsys):
+    from gaie_tui.cli import main
+    archive = _chart_archive(tmp_path, values_yaml)
+    f = tmp_path / "v.yaml"
+    f.write_text("foo: 1\n")
+    rc = main(["validate", str(f), "--deep", "--chart", str(archive)])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and expect in out + err
+    assert rc == (1 if expect == "chart-unusable" else 2)
+    if expect == "chart-unusable":   # a failure that says it could not check, and nothing else
+        assert [ln for ln in out.splitlines() if "]" in ln and "[" in ln] == [
+            ln for ln in out.splitlines() if "error[chart-unusable] could not check" in ln]
 
 
 # --- indentation: the line that breaks the structure --------------------------------------------

@@ -47,7 +47,8 @@ def check_text(text: str, chart: Chart, *, deep: bool = False, helm: str | None 
                secrets=(), name: str = "") -> list[Diagnostic]:
     src = yamlsource.parse(text, name)
     diags = check_source(src, chart, secrets=secrets)
-    if deep and src.ok and not any(d.severity == ERROR and d.code.startswith("yaml-") for d in diags):
+    if deep and src.ok and not any(d.severity == ERROR and d.code.startswith("yaml-") for d in diags) \
+            and not could_not_check(diags):
         diags = sort_diagnostics(diags + _deep(src, chart, helm, diags))
     return diags
 
@@ -65,7 +66,8 @@ def check_layered(layered, chart: Chart, *, deep: bool = False, helm: str | None
     diags = check_source(src, chart, secrets=secrets)
     if src.ok:
         diags = diags + _guarded(lambda: layered.override_diagnostics(), "the layer merge")
-    if deep and src.ok and not any(d.severity == ERROR and d.code.startswith("yaml-") for d in diags):
+    if deep and src.ok and not any(d.severity == ERROR and d.code.startswith("yaml-") for d in diags) \
+            and not could_not_check(diags):
         diags = diags + _deep(src, chart, helm, diags)
     return sort_diagnostics(diags, files=layered.files)
 
@@ -79,6 +81,14 @@ def check_source(src: Source, chart: Chart, *, secrets=()) -> list[Diagnostic]:
     diags = list(src.diagnostics) + _guarded(lambda: comment_tokens(src), "the comment scan")
     if src.values is None:
         return sort_diagnostics(diags, files=src.files)
+    if not isinstance(chart.knowledge.defaults, dict):
+        # helm itself refuses such a chart ("cannot unmarshal array into map"): nothing can be checked
+        kind = "a list" if isinstance(chart.knowledge.defaults, list) else "not a mapping"
+        file, _, _ = src.locate(())
+        return sort_diagnostics(diags + [Diagnostic(
+            "chart-unusable", ERROR, "", 1, 1,
+            f"could not check against {chart.name} {chart.version}: the chart's own values.yaml is {kind}, so "
+            "helm cannot use this chart either", "use an intact archive of the chart", file=file)], files=src.files)
     try:
         ctx = Ctx(src, facts_for(chart), tuple(_secret_infos(secrets)))
     except Exception as exc:  # noqa: BLE001 - a chart we cannot read must not read as a pass
@@ -101,7 +111,7 @@ def deep_check(text: str, chart: Chart, *, helm: str | None = None, secrets=()) 
 
 def could_not_check(diags) -> bool:
     """True when the checker itself failed: callers must show a failure, never a pass."""
-    return any(d.code == "checker-crashed" for d in diags)
+    return any(d.code in ("checker-crashed", "chart-unusable") for d in diags)
 
 
 def _secret_infos(secrets):

@@ -177,4 +177,5 @@ CODES: dict[str, str] = {
     "overridden": "a later file replaces this value: it never reaches the chart",
     # the checker itself
     "checker-crashed": "could not check: the checker failed (details in the log); never a pass",
+    "chart-unusable": "could not check: the chart's own values.yaml is not a mapping (helm refuses it too)",
 }
