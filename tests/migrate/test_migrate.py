@@ -127,9 +127,22 @@ def test_llmd_guide_files_to_the_router_chart(files, version, lost, dropped, tmp
     assert {(f.thing, f.aspect) for f in m.proof.lost} == lost
     assert {".".join(map(str, d.old)) for f in m.files for d in f.dropped} == dropped
     assert m.ok == (not lost)
-    for f in m.files:  # what has no place stays, commented out with the reason
+    for f, (_, old_text) in zip(m.files, [(x, (H / x).read_text()) for x in files], strict=True):
+        # what has no place stays, commented out under the reason, and reads back as it was
+        old_values = yamlsource.parse(old_text).values
         for d in f.dropped:
-            assert f"# {'.'.join(map(str, d.old))} — " in f.text
+            lines = f.text.splitlines()
+            at = next(i for i, ln in enumerate(lines) if ln.startswith(f"# {'.'.join(map(str, d.old))} — "))
+            block = []
+            for ln in lines[at + 1:]:
+                if not ln.startswith("#   "):
+                    break
+                block.append(ln[4:])
+            back = yamlsource.parse("\n".join(block) + "\n").values
+            want = old_values
+            for k in d.old:
+                want = want[k]
+            assert back == {d.old[-1]: want}
     from gaie_tui.core.check.checker import check_layers
     diags = check_layers([(f.name, f.text) for f in m.files], chart(ROUTER), deep=True, helm=str(HELM))
     assert [d for d in diags if d.severity == "error"] == []

@@ -296,8 +296,8 @@ def _key_text(key) -> str:
     return yaml.safe_dump(k, default_style='"').strip()
 
 
-def _commented(block: list[str], node: Node, reason: str) -> list[str]:
-    body = _dedent(block, node.indent)
+def _commented(body: list[str], node: Node, reason: str) -> list[str]:
+    """`body`: the block already dedented to its key."""
     name = format_path(node.keys)
     out = [f"# {name} — {reason}:"]
     for ln in body:
