@@ -159,8 +159,8 @@ def test_llmd_merge_renders_like_helm_with_the_same_files(cid, files, tmp_path):
         argv += ["-f", str(GUIDES / f)]
     theirs = subprocess.run(argv, capture_output=True, text=True)
     merged = merge_layers(layer_files(*files)).values
-    from gaie_tui.core.check.render import BatchRenderer, _documents, _normalize
     from gaie_tui.core.check.deep import chart_dir
+    from gaie_tui.core.check.render import BatchRenderer, _documents, _normalize
     ours = BatchRenderer(ch, str(HELM), tmp_path, folder=chart_dir(ch.archive)).render(merged)
     assert theirs.returncode == 0 if ours.ok else theirs.returncode != 0
     if ours.ok:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import tempfile
-from functools import lru_cache
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from ..charts.store import Chart
