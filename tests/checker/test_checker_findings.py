@@ -62,6 +62,18 @@ def test_unpinned_image_hint_names_a_tag_that_repository_has(repo, cid, tag):
     assert d.fix is not None and f"tag: {tag}" in d.fix.apply(text)
 
 
+def test_unpaired_hint_never_names_a_tag_the_repository_lacks():
+    # the renamed repository with the router chart: v0.10.0 lives only in the new repository
+    text = RPOOL + "  epp:\n    image:\n      registry: ghcr.io/llm-d\n      repository: llm-d-inference-scheduler\n" \
+                   "      tag: v0.8.0\n"
+    d = one(check(text, RG), "image-unpaired")
+    assert "use ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0" in d.hint and "use tag" not in d.hint
+    text = POOL + "inferenceExtension:\n  image:\n    hub: ghcr.io/llm-d\n    name: llm-d-inference-scheduler\n" \
+                  "    tag: v0.7.0\n"
+    d = [x for x in check(text, "inferencepool-v1.3.1") if x.code == "image-unpaired"]
+    assert d and "use tag v0.6.0" in d[0].hint
+
+
 def test_unpinned_tag_of_an_unknown_repository_suggests_no_tag():
     text = POOL + "inferenceExtension:\n  image:\n    registry: my.registry\n    repository: epp\n    tag: main\n"
     d = one(check(text, IP15), "image-unpinned")

@@ -420,10 +420,14 @@ def rule_image(ctx: Ctx) -> None:
     paired = images.paired_tags(fam, ctx.f.version)
     if repo in (images.RENAMED_REPO, images.CURRENT_REPO):
         if paired and tag not in paired:
+            # the paired tag may live in the other repository (renamed in May 2026): name it whole
+            in_repo = paired[-1] in images.known_tags(repo)
+            other = images.CURRENT_REPO if repo == images.RENAMED_REPO else images.RENAMED_REPO
+            use = f"tag {paired[-1]}" if in_repo else f"{other}:{paired[-1]}"
             ctx.emit("image-unpaired", INFO, ikeys + ("tag",) if "tag" in user_img else at,
                      f"llm-d deployed {fam} {ctx.f.version} with endpoint picker {', '.join(paired)}, not {tag}; "
                      "a chart's RBAC and flags match the EPP of its time (skew can crash-loop with \"forbidden\")",
-                     f"use tag {paired[-1]}, or check the EPP's release notes for RBAC changes")
+                     f"use {use}, or check the EPP's release notes for RBAC changes")
         elif not paired:
             ctx.emit("image-unpaired", INFO, ikeys + ("tag",) if "tag" in user_img else at,
                      f"llm-d never paired an endpoint picker with {fam} {ctx.f.version}; {tag} is untested with it",
