@@ -245,11 +245,18 @@ def _render(node: _Dest, depth: int) -> list[str]:
             out.extend(_indent(child.lead + ([child.trailer] if child.trailer else []), depth * 2))
             continue
         out.extend(_indent(child.lead, depth * 2))
-        out.append(f"{pad}{_key_text(child.key)}:" + (f"  {child.trailer}" if child.trailer else ""))
+        trailer = child.trailer
+        u: list[str] = []
+        at = 0
         if child.unit is not None:  # a block unit that other keys joined: its lines minus its key line
             u = child.unit.lines
             at = next(i for i, ln in enumerate(u) if ln.strip() and not ln.lstrip().startswith("#"))
-            out[-1:-1] = _indent(u[:at], depth * 2)
+            out.extend(_indent(u[:at], depth * 2))
+            own = comments(u[at])
+            if own:
+                trailer = f"{trailer}  {own[-1].text}" if trailer else own[-1].text
+        out.append(f"{pad}{_key_text(child.key)}:" + (f"  {trailer}" if trailer else ""))
+        if child.unit is not None:
             out.extend(_indent(u[at + 1:], depth * 2))
         out.extend(_render(child, depth + 1))
     return out
