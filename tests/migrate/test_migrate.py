@@ -224,3 +224,13 @@ def test_hand_written_file_keeps_comments_order_and_quoting():
                                     "  monitoring:", "  modelServers:", "# trailing note")]
     assert order == sorted(order)
     assert m.ok, [(f.thing, f.aspect, f.old, f.new) for f in m.proof.facets if f.verdict == LOST]
+
+
+def test_blocks_that_meet_keep_their_own_line_comments():
+    # v1.0.1's top-level istio joins provider on v1.2.0: both key lines keep their comments
+    text = "provider:  # the gateway\n  name: istio\nistio:  # legacy place\n  destinationRule:\n    host: x\n" \
+           "inferencePool:\n  modelServers:\n    matchLabels: {a: b}\n"
+    m = migrate([("v.yaml", text)], chart("inferencepool-v1.0.1"), chart("inferencepool-v1.2.0"), helm=str(HELM))
+    out = m.files[0].text
+    assert "provider:  # the gateway\n  name: istio\n  istio:  # legacy place\n    destinationRule:\n      host: x\n" in out
+    assert m.ok
