@@ -61,8 +61,9 @@ class Field:
 
 # ---- the manifest's objects that drift is judged on (called by expected_from_objects) -------------
 def rendered_objects(objects: list[dict], epp: str, pool: str) -> dict[str, dict]:
-    """kind → the manifest's EPP Deployment, EPP Service, InferencePool and DestinationRule."""
-    want = {"Deployment": epp, "Service": epp, "InferencePool": pool, "DestinationRule": None}
+    """kind → the manifest's EPP Deployment, EPP Service, InferencePool and DestinationRule (and the
+    EPP's ServiceAccount, whose image pull secrets preflight uses)."""
+    want = {"Deployment": epp, "Service": epp, "InferencePool": pool, "DestinationRule": None, "ServiceAccount": epp}
     out: dict[str, dict] = {}
     for obj in objects:
         kind = obj.get("kind")
