@@ -59,3 +59,59 @@ def docker_config(host: str) -> str:
     """The .dockerconfigjson of an image pull secret for `host` (base64 as the API stores it)."""
     auth = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     return base64.b64encode(json.dumps({"auths": {host: {"auth": auth}}}).encode()).decode()
+
+
+# ---- the emulator, the real helm, the real charts -------------------------------------------------
+READY = 0.15
+
+
+def kube_args(sc) -> list[str]:
+    return ["--kubeconfig", str(sc.kubeconfig), "--kube-context", sc.context]
+
+
+def connect(sc):
+    from gaie_tui.core.cluster.kube import Cluster
+    return Cluster.connect(str(sc.kubeconfig), sc.context)
+
+
+def api(sc):
+    from kubernetes import config
+    return config.new_client_from_config(config_file=str(sc.kubeconfig), context=sc.context)
+
+
+def release_secrets(sc, name: str, namespace: str) -> list[dict]:
+    """helm's own record of a release, as the emulator holds it: (revision, status) per Secret."""
+    store = sc.server.store
+    items = store.objects.get(("", "secrets"), {}).get(namespace, {}).values()
+    return sorted((int(s["metadata"]["labels"]["version"]), s["metadata"]["labels"]["status"]) for s in items
+                   if (s["metadata"].get("labels") or {}).get("owner") == "helm"
+                   and s["metadata"]["labels"].get("name") == name)
+
+
+def live(sc, group: str, plural: str, namespace: str, name: str) -> dict | None:
+    return sc.server.store.peek((group, plural), namespace, name)
+
+
+def chart(ref: str):
+    from gaie_tui.core.charts.refs import parse_ref
+    from gaie_tui.core.charts.store import KnowledgeStore
+    return KnowledgeStore().get(parse_ref(ref))
+
+
+def values_for(chart_, release: str = "gaie", namespace: str = "llm-d", **kw) -> str:
+    from gaie_tui.core.values.generate import Answers, generate
+    answers = Answers(release=release, namespace=namespace, provider=kw.pop("provider", "istio"),
+                      hf_secret=kw.pop("hf_secret", "llm-d-hf-token"), **kw)
+    return generate(chart_, answers).text
+
+
+def deploy(sc, chart_, values: str, records, *, release: str = "gaie", namespace: str = "llm-d"):
+    from gaie_tui.core.deploy.engine import DeployEngine, make_plan
+    plan = make_plan(chart_, values, release=release, namespace=namespace, kubeconfig=str(sc.kubeconfig),
+                     context=sc.context, wait_timeout="30s")
+    return plan, DeployEngine(plan, chart=chart_, record_parent=records, verify_wait=15.0,
+                              observe_interval=0.3).run()
+
+
+def by_id(checks) -> dict:
+    return {c.id: c for c in checks}

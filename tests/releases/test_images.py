@@ -4,8 +4,16 @@ read only when the registry refuses an anonymous pull; offline is a skip, never 
 from __future__ import annotations
 
 import pytest
-from releases_kit import (GAIE_EPP_PATH, PASSWORD, ROUTER_EPP_PATH, SCHEDULER_PATH, USER, PrivateRegistry,
-                          docker_config, fakes)
+from releases_kit import (
+    GAIE_EPP_PATH,
+    PASSWORD,
+    ROUTER_EPP_PATH,
+    SCHEDULER_PATH,
+    USER,
+    PrivateRegistry,
+    docker_config,
+    fakes,
+)
 
 from gaie_tui.core.cluster.checks import FAIL, PASS, SKIP
 from gaie_tui.core.upstream import images
