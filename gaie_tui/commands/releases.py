@@ -86,8 +86,9 @@ def approve(plan, args) -> bool:
     return approved(plan, answer)
 
 
-def print_plan(plan, stream=sys.stderr) -> None:
+def print_plan(plan, stream=None) -> None:
     from ..core.cluster.helm import redact_argv
+    stream = stream or sys.stderr
     for line in plan.summary():
         print(visible(line), file=stream)
     print("  command: " + visible(" ".join(redact_argv(plan.argv()))), file=stream)
@@ -143,7 +144,8 @@ def run_action(plan, cluster, args) -> int:
     return outcome.exit_code
 
 
-def print_diagnosis(diag, stream=sys.stderr) -> None:
+def print_diagnosis(diag, stream=None) -> None:
+    stream = stream or sys.stderr
     print(f"Release {diag.release} in {diag.namespace} is stuck ({diag.status}):", file=stream)
     for line in diag.explanation:
         print("  " + visible(line), file=stream)

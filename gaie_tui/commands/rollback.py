@@ -7,8 +7,6 @@ Exit codes (as `deploy`): 0 rolled back and verified; 1 helm or a verification c
 """
 from __future__ import annotations
 
-import sys
-
 
 def add_arguments(p) -> None:
     from .releases import add_action_arguments
@@ -35,7 +33,7 @@ def run(args) -> int:
         if str(row.get("status", "")) in STUCK_STATES:
             diag = diagnose(binary, args.release, ns, kube, cluster, hist=hist)
             if args.format == "text":
-                print_diagnosis(diag, sys.stderr)
+                print_diagnosis(diag)
         plan = plan_rollback(args.release, ns, kube, revision=args.revision, helm=binary, context=cluster.context,
                              wait_timeout=args.timeout, hist=hist)
         if diag is not None:

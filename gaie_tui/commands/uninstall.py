@@ -7,8 +7,6 @@ Exit codes (as `deploy`): 0 uninstalled and every object gone; 1 helm failed or 
 """
 from __future__ import annotations
 
-import sys
-
 
 def add_arguments(p) -> None:
     from .releases import add_action_arguments
@@ -30,7 +28,7 @@ def run(args) -> int:
         if str(row.get("status", "")) in STUCK_STATES:
             diag = diagnose(binary, args.release, ns, kube, cluster)
             if args.format == "text":
-                print_diagnosis(diag, sys.stderr)
+                print_diagnosis(diag)
         plan = plan_uninstall(args.release, ns, kube, helm=binary, context=cluster.context, wait_timeout=args.timeout)
         if diag is not None:
             plan.why = stuck_notes(diag)

@@ -782,6 +782,7 @@ class ActionRun:
             self._step(p.action, f"{self._reason} before helm ran: nothing was changed", self._reason)
             return self._finish(self._reason)
         self._step(p.action, "helm " + " ".join(helm_mod.redact_argv(p.argv())[1:]))
+        self._save()  # a killed run still says helm had started
 
         def on_line(line: helm_mod.LogLine) -> None:
             if self.record:
