@@ -17,6 +17,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -241,13 +242,17 @@ def history(helm: str, release: str, namespace: str, kube_args: list[str], *, li
         revisions.append(Revision(int(row.get("revision") or 0), str(row.get("status", "")), chart, version,
                                   str(row.get("app_version", "") or ""), parse_helm_time(row.get("updated")),
                                   str(row.get("description", "") or ""), int(rb) if rb else None))
-    if details:
-        for rev in revisions:
+    if details and revisions:
+        def fill(rev: Revision) -> None:
             rev.values = helm_mod.query_json(helm_mod.get_values_argv(helm, release, namespace, rev.number,
                                                                       kube_args)) or {}
             rev.manifest = helm_mod.query_text(helm_mod.get_manifest_argv(helm, release, namespace, rev.number,
                                                                           kube_args))
             rev.image = epp_image_of(rev.manifest, release, namespace, rev.chart)
+
+        # helm processes mostly wait on the API server: a few at a time
+        with ThreadPoolExecutor(max_workers=min(4, len(revisions))) as pool:
+            list(pool.map(fill, revisions))
     return History(release, namespace, sorted(revisions, key=lambda r: r.number))
 
 
