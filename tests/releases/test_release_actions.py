@@ -258,3 +258,32 @@ def test_upgrade_diff_of_a_real_release(helm_bin, tmp_path):
     assert diff.deployed_revision == 1 and diff.deployed_chart == diff.new_chart == "inferencepool-v1.5.0"
     assert "Deployment/gaie-epp" in diff.manifest.changed and not diff.manifest.removed
     assert any(ln == "+  replicas: 2" for ln in diff.manifest.lines)
+
+
+def test_filter_words_match_name_namespace_chart_image_and_flags(day_two, helm_bin):
+    _sc, cluster = day_two
+    listing = releases.list_releases(cluster, helm_bin)
+
+    def names(text):
+        return [r.name for r in listing.releases if r.matches(text)]
+
+    assert names("") == ["edited", "gaie", "router", "stuck"]
+    assert names("router") == ["edited", "router"]  # edited runs the router EPP image by hand
+    assert names("prod") == ["edited"] and names("stuck") == ["stuck"] and names("TEAM v1.5") == ["stuck"]
+
+
+def test_deployed_values_are_the_upgrades_starting_point(day_two, helm_bin):
+    import yaml
+
+    from gaie_tui.core.values.generate import chart_from_header
+    sc, _cluster = day_two
+    text = actions.deployed_values_text(helm_bin, "gaie", "llm-d", kube_args(sc))
+    assert chart_from_header(text) == "inferencepool@v1.5.0"
+    assert "revision 2 (deployed)" in text.splitlines()[1]
+    values = yaml.safe_load(text)
+    assert values["inferenceExtension"]["image"] == {"registry": "ghcr.io/llm-d",
+                                                     "repository": "llm-d-inference-scheduler", "tag": "v0.8.0"}
+    old = actions.deployed_values_text(helm_bin, "gaie", "llm-d", kube_args(sc), revision=1)
+    assert chart_from_header(old) == "inferencepool@v1.4.0" and "tag: v0.7.1" in old
+    with pytest.raises(UserError, match="no revision 9"):
+        actions.deployed_values_text(helm_bin, "gaie", "llm-d", kube_args(sc), revision=9)

@@ -73,6 +73,13 @@ class Release:
                 return f"{secs // size}{unit}"
         return f"{secs}s"
 
+    def matches(self, text: str) -> bool:
+        """The `/` filter: every word of `text` is in the name, namespace, chart, version, status or
+        image (case-insensitive); `prod` also matches production releases."""
+        hay = " ".join((self.name, self.namespace, self.chart, self.chart_version, self.status, self.image,
+                        "prod" if self.production else "", "stuck" if self.stuck else "")).lower()
+        return all(word in hay for word in (text or "").lower().split())
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["updated"] = self.updated.isoformat() if self.updated else None

@@ -310,6 +310,31 @@ def upgrade_diff(plan, kube_args: list[str] | None = None) -> UpgradeDiff:
                        manifest_diff(deployed_manifest, render_text(plan), plan.namespace))
 
 
+def deployed_values_text(helm: str, release: str, namespace: str, kube_args: list[str],
+                         revision: int | None = None) -> str:
+    """The user-supplied values of the deployed release (or a revision) as the text an upgrade
+    starts from in the editor, headed by the `# gaie-tui: chart=` line of the chart it runs, so
+    the checker checks it against that exact version. Secrets stay as helm stored them: the
+    caller shows them only through redaction, as for any values text."""
+    from ..values.generate import HEADER_MARK
+    check_release(release)
+    check_namespace(namespace)
+    row = helm_mod.release_status(helm, release, namespace, kube_args)
+    if row is None:
+        raise UserError(f"no release {release} in namespace {namespace}", "gaie-tui releases lists them")
+    chart, version = split_chart(str(row.get("chart", "")))
+    if revision is not None:
+        rows = helm_mod.query_json(helm_mod.history_argv(helm, release, namespace, kube_args)) or []
+        found = next((r for r in rows if int(r.get("revision") or 0) == revision), None)
+        if found is None:
+            raise UserError(f"release {release} has no revision {revision}", "gaie-tui releases --history RELEASE")
+        chart, version = split_chart(str(found.get("chart", "")))
+    values = helm_mod.query_json(helm_mod.get_values_argv(helm, release, namespace, revision, kube_args)) or {}
+    head = f"{HEADER_MARK}{chart}@{version}\n# the values of release {release} in {namespace}" + (
+        f", revision {revision}" if revision else f", revision {row.get('revision')} ({row.get('status')})") + "\n"
+    return head + (yaml.safe_dump(values, sort_keys=False, default_flow_style=False) if values else "{}\n")
+
+
 # ---- a stuck release ---------------------------------------------------------------------------------
 @dataclass
 class Recovery:
@@ -902,5 +927,5 @@ def approved(plan: ActionPlan, answer: str) -> bool:
 
 __all__ = ["ActionEvent", "ActionOutcome", "ActionPlan", "ActionRun", "Change", "History", "ManifestDiff",
            "ObjectRef", "Recovery", "Revision", "StuckDiagnosis", "UpgradeDiff", "ValuesDiff", "approved",
-           "confirm_text", "diagnose", "history", "locate", "manifest_diff", "plan_recovery", "plan_rollback",
+           "confirm_text", "deployed_values_text", "diagnose", "history", "locate", "manifest_diff", "plan_recovery", "plan_rollback",
            "plan_uninstall", "release_events", "stuck_notes", "upgrade_diff", "value_changes", "values_diff"]
