@@ -143,3 +143,20 @@ def test_patched_selector_added_env_and_changed_args_are_drift():
 def test_no_manifest_objects_means_no_drift_rows():
     from gaie_tui.core.verify.checks import Expected, Snapshot
     assert drift.drift_checks(Expected(release="r", namespace="n"), Snapshot()) == []
+
+
+def test_a_field_no_values_key_sets_says_so():
+    from gaie_tui.core.verify.checks import Expected, Snapshot
+    svc = {"kind": "Service", "metadata": {"name": "gaie-epp"},
+           "spec": {"selector": {"inferencepool": "gaie-epp"}, "ports": [{"name": "grpc-ext-proc", "port": 9002}]}}
+    patched = {**svc, "spec": {**svc["spec"], "selector": {"inferencepool": "other-epp"}}}
+    exp = Expected(release="gaie", namespace="llm-d", chart_name="inferencepool", chart_version="v1.5.0",
+                   epp="gaie-epp", rendered={"Service": svc})
+    snap = Snapshot(service=patched)
+    [c] = drift.drift_checks(exp, snap)
+    assert c.id == "drift-service-spec.selector.inferencepool" and c.status == FAIL
+    assert c.evidence == "changed by hand: the release has gaie-epp, the cluster has other-epp"
+    assert "no values key sets this field" in c.remedy and "fold it" not in c.remedy
+    snap.service = {**svc, "spec": {**svc["spec"], "ports": [{"name": "grpc-ext-proc", "port": 9003}]}}
+    [c] = drift.drift_checks(exp, snap)
+    assert "fold it into the values (inferenceExtension.extraServicePorts)" in c.remedy

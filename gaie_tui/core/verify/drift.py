@@ -189,38 +189,33 @@ def _show(value) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
-def values_key(exp, f: Field) -> str:
-    """Where in the values this field comes from, for the chart family and version of the release."""
+def values_key(exp, f: Field) -> str | None:
+    """Where in the values this field comes from, for the chart family and version of the release;
+    None when no values key sets it (the chart writes it itself: selectors, labels, names)."""
     from ..charts.layouts import LAYOUTS, expected_layout_id
     lay = LAYOUTS.get(expected_layout_id(exp.chart_name or "inferencepool", exp.chart_version or "v1.5.0") or "",
                       LAYOUTS["D" if exp.chart_name == "llm-d-router-gateway" else "C"])
     istio = lay.istio or "provider.istio"
     p = f.path
     if f.kind == "Deployment":
-        if p == "spec.replicas":
-            return f"{lay.epp}.replicas"
-        if p.endswith(".image"):
-            return f"{lay.epp}.image ({'/'.join(lay.image_keys)}/tag)"
-        if ".args" in p:
-            return f"{lay.epp}.flags"
-        if ".env" in p:
-            return f"{lay.epp}.env"
-        if ".resources" in p:
-            return f"{lay.epp}.resources"
-        if ".ports" in p:
-            return lay.extra_container_ports
-        return lay.epp
+        for marker, key in (("spec.replicas", f"{lay.epp}.replicas"), (".imagePullPolicy", f"{lay.epp}.image.pullPolicy"),
+                            (".image", f"{lay.epp}.image ({'/'.join(lay.image_keys)}/tag)"),
+                            (".args", f"{lay.epp}.flags"), (".env", f"{lay.epp}.env"),
+                            (".resources", f"{lay.epp}.resources"), (".ports", lay.extra_container_ports)):
+            if marker in p:
+                return key
+        return None
     if f.kind == "Service":
-        return lay.extra_service_ports if ".ports" in p else lay.epp
+        return lay.extra_service_ports if ".ports" in p else None
     if f.kind == "InferencePool":
         if ".selector" in p:
             return lay.match_labels
-        if "targetPorts" in p:
-            return lay.target_ports
-        return lay.pool
-    if ".host" in p or p == "spec.host":
+        return lay.target_ports if "targetPorts" in p else None
+    if p.startswith("spec.host"):
         return f"{istio}.destinationRule.host"
-    return f"{istio}.destinationRule"
+    if ".connectionPool" in p:
+        return f"{istio}.destinationRule.trafficPolicy.connectionPool"
+    return None
 
 
 def drift_checks(exp, snap) -> list[Check]:
@@ -244,12 +239,14 @@ def drift_checks(exp, snap) -> list[Check]:
         what = ("removed by hand" if f.live is ABSENT else "added by hand" if f.release is ABSENT
                 else "changed by hand")
         key = values_key(exp, f)
+        back = (f"upgrade the release to put {_show(f.release)} back (gaie-tui deploy with the release's values, "
+                f"or helm upgrade {exp.release} -n {exp.namespace} with them)")
+        fold = (f", or, if the change is wanted, fold it into the values ({key}) and upgrade, so the next upgrade "
+                "does not undo it" if key else "; no values key sets this field (the chart writes it itself), so "
+                "a change made by hand is undone by the next upgrade")
         out.append(Check(
             f"drift-{slug}", f"Changed outside helm: {f.kind} {f.name} {f.path}", f.status,
-            f"{what}: the release has {_show(f.release)}, the cluster has {_show(f.live)}",
-            f"upgrade the release to put {_show(f.release)} back (gaie-tui deploy with the release's values, or "
-            f"helm upgrade {exp.release} -n {exp.namespace} with them), or, if the change is wanted, fold it into "
-            f"the values ({key}) and upgrade, so the next upgrade does not undo it",
+            f"{what}: the release has {_show(f.release)}, the cluster has {_show(f.live)}", back + fold,
             f"{f.kind} {f.name} in {exp.namespace} against the release's manifest"))
     return out
 
