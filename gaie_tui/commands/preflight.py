@@ -23,7 +23,7 @@ def argparse_suppress():
 
 
 def run(args) -> int:
-    from ..core.cluster.checks import FAIL, Check, table, worst
+    from ..core.cluster.checks import FAIL, Check, cell, table, worst
     from ..core.cluster.kube import Cluster, ClusterError
     from ..core.cluster.preflight import run_preflight, values_check
     from ..core.deploy.engine import RenderFailed, render, summary
@@ -61,8 +61,8 @@ def run(args) -> int:
         sys.stdout.write("\n")
     else:
         for line in lines:
-            print(f"- {line}")
+            print(f"- {cell(line)}")
         print(table(checks, color=use_color(sys.stdout)))
-        print(f"\npreflight: {worst(checks)} ({plan.chart_name} {plan.chart_version}, release {plan.release} in "
-              f"{plan.namespace}); nothing was changed")
+        print(f"\npreflight: {worst(checks)} ({cell(plan.chart_name)} {cell(plan.chart_version)}, release "
+              f"{cell(plan.release)} in {cell(plan.namespace)}); nothing was changed")
     return code
