@@ -78,4 +78,6 @@ def cell(text: object) -> str:
     """Outside text for one line of terminal output: redacted, control characters visible."""
     from ..redact import redact
     from ..textsafe import visible
-    return visible(redact(text if isinstance(text, str) else str(text)), one_line=True)
+    s = text if isinstance(text, str) else str(text)
+    # tabs (zap's console log format) read better as spaces than as `\t`; they are harmless either way
+    return visible(redact(s.replace("\t", "  ")), one_line=True)
