@@ -59,7 +59,10 @@ def read_input(path: str, what: str = "values file") -> bytes:
     The caller reports a file over the limit (core.values.source.decode does)."""
     from ..core.values.source import MAX_BYTES
     if path == "-":
-        return sys.stdin.buffer.read(MAX_BYTES + 1)
+        try:
+            return sys.stdin.buffer.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise UserError(f"cannot read standard input: {exc.strerror or exc}", "give a file name instead") from None
     try:
         with open(path, "rb") as fh:
             return fh.read(MAX_BYTES + 1)

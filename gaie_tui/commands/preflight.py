@@ -55,9 +55,11 @@ def run(args) -> int:
         cannot_run = any(c.id in ("cluster", "cluster-access") and c.status == FAIL for c in checks)
     code = 2 if cannot_run else (1 if worst(checks) == FAIL else 0)
     if args.format == "json":
-        json.dump({"status": worst(checks), "exit_code": code, "release": plan.release, "namespace": plan.namespace,
-                   "chart": {"name": plan.chart_name, "version": plan.chart_version, "ref": plan.chart_ref},
-                   "summary": lines, "checks": [c.to_dict() for c in checks]}, sys.stdout, indent=2)
+        from ..core.redact import redact_tree
+        json.dump(redact_tree({"status": worst(checks), "exit_code": code, "release": plan.release,
+                               "namespace": plan.namespace,
+                               "chart": {"name": plan.chart_name, "version": plan.chart_version, "ref": plan.chart_ref},
+                               "summary": lines, "checks": [c.to_dict() for c in checks]}), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         for line in lines:

@@ -58,6 +58,17 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_tree(node):
+    """Every string in a JSON-like tree redacted (redacting serialised JSON text could break it)."""
+    if isinstance(node, str):
+        return redact(node)
+    if isinstance(node, list):
+        return [redact_tree(n) for n in node]
+    if isinstance(node, dict):
+        return {k: redact_tree(v) for k, v in node.items()}
+    return node
+
+
 def contains_secret(text: str) -> bool:
     """True when `redact()` would hide something (tests and callers that refuse to write a secret)."""
     return bool(text) and redact(text) != text
