@@ -75,8 +75,13 @@ def _add_global_options(p, *, wizard: bool) -> None:
     """The global options a subcommand does not define itself, accepted after it. SUPPRESS as the
     default keeps a value given before the subcommand (`gaie-tui --no-mouse demo`)."""
     import argparse
-    wanted = [_VERSION] + (list(_WIZARD_OPTIONS) if wizard else [])
-    for flag, kw in wanted:
+
+    from . import __version__
+    if "--version" not in p._option_string_actions:
+        # prints and exits before the subcommand's required arguments are asked for
+        p.add_argument("--version", action="version", version=f"gaie-tui {__version__}",
+                       help="print the version and exit")
+    for flag, kw in (_WIZARD_OPTIONS if wizard else ()):
         if flag not in p._option_string_actions:
             p.add_argument(flag, **{**kw, "default": argparse.SUPPRESS})
 
