@@ -26,7 +26,7 @@ from ..errors import UserError
 MAX_ARCHIVE_BYTES = 20 * 1024 * 1024   # compressed; real charts are ~10-20 kB
 MAX_MEMBERS = 2000
 MAX_MEMBER_BYTES = 8 * 1024 * 1024
-MAX_TOTAL_BYTES = 64 * 1024 * 1024     # expanded
+MAX_TOTAL_BYTES = 32 * 1024 * 1024     # expanded; the largest real chart here is 81 kB
 MAX_NESTING = 3
 _HEADER_ALLOWANCE = 4096                # per member: tar headers, long-name and pax records
 
@@ -95,8 +95,11 @@ def _shown(text: str) -> str:
     return clip(text, 120)
 
 
-def read_archive(source: bytes | str | os.PathLike, label: str = "", *, _depth: int = 0) -> dict[str, bytes]:
-    """Every regular file of the archive, by its normalised path, read under the limits."""
+def read_archive(source: bytes | str | os.PathLike, label: str = "", *, keep=None,
+                 _depth: int = 0) -> dict[str, bytes]:
+    """The regular files of the archive by normalised path (those `keep(name)` accepts; all when
+    keep is None), read under the limits. Every member is streamed through and checked, kept or
+    not: a truncated or hostile archive fails whatever the caller wants from it."""
     label = label or (str(source) if not isinstance(source, bytes) else "chart archive")
     if _depth > MAX_NESTING:
         raise UnsafeArchive(f"{label} nests chart archives more than {MAX_NESTING} deep", HINT)
@@ -104,7 +107,7 @@ def read_archive(source: bytes | str | os.PathLike, label: str = "", *, _depth: 
         if len(source) > MAX_ARCHIVE_BYTES:
             raise UnsafeArchive(f"{label} is {_mb(len(source))}; chart archives over "
                                 f"{_mb(MAX_ARCHIVE_BYTES)} are refused", HINT)
-        return _stream(io.BytesIO(source), label)
+        return _stream(io.BytesIO(source), label, keep)
     path = Path(source)
     try:
         with open(path, "rb") as fh:
@@ -112,13 +115,13 @@ def read_archive(source: bytes | str | os.PathLike, label: str = "", *, _depth: 
             if size > MAX_ARCHIVE_BYTES:
                 raise UnsafeArchive(f"{label} is {_mb(size)}; chart archives over "
                                     f"{_mb(MAX_ARCHIVE_BYTES)} are refused", HINT)
-            return _stream(fh, label)
+            return _stream(fh, label, keep)
     except OSError as exc:
         raise BadArchive(f"cannot read chart archive {label}: {exc.strerror or exc}",
                          "check the path and permissions") from None
 
 
-def _stream(raw, label: str) -> dict[str, bytes]:
+def _stream(raw, label: str, keep=None) -> dict[str, bytes]:
     head = raw.read(2)
     raw.seek(0)
     decompressed = gzip.GzipFile(fileobj=raw, mode="rb") if head == b"\x1f\x8b" else raw
@@ -146,6 +149,8 @@ def _stream(raw, label: str) -> dict[str, bytes]:
                 total += m.size
                 if total > MAX_TOTAL_BYTES:
                     raise UnsafeArchive(f"{label} expands to more than {_mb(MAX_TOTAL_BYTES)}", HINT)
+                if keep is not None and not keep(name):
+                    continue  # tarfile reads past its data (through the capped stream) on the next member
                 fh = tf.extractfile(m)
                 data = fh.read(m.size + 1) if fh is not None else b""
                 if len(data) != m.size:
@@ -217,6 +222,12 @@ def needed_by_helm(rel: str, uses_files: bool) -> bool:
         if "/" not in rest:
             return rest.endswith(".tgz")   # a vendored dependency archive
         rel = rest.split("/", 1)[1]         # inside charts/<sub>/: the same rules
+
+
+def chart_member_needed(name: str) -> bool:
+    """For readers of a chart's knowledge: `<chart>/…` members helm reads to render."""
+    top, sep, rel = name.partition("/")
+    return bool(sep) and needed_by_helm(rel, False)
 
 
 def extract_chart(archive: Path, dest: Path, label: str = "") -> Path:

@@ -83,7 +83,7 @@ def load_chart(source: Path | str | bytes) -> ChartKnowledge:
 
 
 def _read_archive(data: bytes, label: str, depth: int = 0) -> _ChartFiles:
-    files = archive.read_archive(data, label, _depth=depth)
+    files = archive.read_archive(data, label, keep=archive.chart_member_needed, _depth=depth)
     top = archive.chart_top(files, label)
     tree = {n[len(top) + 1:]: b for n, b in files.items() if n.startswith(top + "/")}
     return _from_tree(tree, label, depth)

@@ -84,7 +84,7 @@ def inspect_archive(path: Path) -> tuple[str, str, str]:
         raise CorruptArchive(f"cannot read {_shown(path)}: {exc.strerror or exc}", "check the path") from None
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     try:
-        files = archive.read_archive(data, _shown(path))
+        files = archive.read_archive(data, _shown(path), keep=lambda n: n.count("/") == 1 and n.endswith("/Chart.yaml"))
     except archive.BadArchive as exc:
         detail = exc.detail or exc.message
         raise CorruptArchive(f"{_shown(path)} is not a chart archive: not a readable gzip-compressed tar ({detail})",
@@ -142,7 +142,8 @@ def read_member(chart: ChartArchive, relative: str) -> str | None:
         with open(target, "rb") as fh:
             return fh.read(archive.MAX_MEMBER_BYTES + 1).decode("utf-8", "replace")
     try:
-        files = archive.read_archive(chart.path, _shown(chart.path))
+        files = archive.read_archive(chart.path, _shown(chart.path),
+                                     keep=lambda n: n.count("/") >= 1 and n.split("/", 1)[1] == relative)
     except archive.BadArchive as exc:
         raise CorruptArchive(exc.message, exc.hint) from None
     for name, data in files.items():
