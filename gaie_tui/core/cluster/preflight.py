@@ -39,26 +39,37 @@ def _group_version(api_version: str) -> tuple[str, str]:
     return g, v
 
 
+# Diagnostic codes by which the checker says it could not check (rather than found nothing).
+COULD_NOT_CHECK_CODES = ("checker-crashed", "checker-failed", "could-not-check")
+
+
 def values_check(values_text: str, chart) -> Check:
-    """Layers 1–3 of the values checker, when that module is present (it blocks errors)."""
+    """Layers 1–3 of the values checker (it blocks errors). A checker that crashes, or says it
+    could not check, is a failing check — never a warning, never a pass: "no findings" from a
+    checker that did not run would let a broken file through."""
+    from ..redact import redact
     looked = f"the values file against {getattr(chart, 'name', '?')} {getattr(chart, 'version', '?')}"
+    remedy = ("run `gaie-tui validate` on the file for details; if it keeps failing, report it with "
+              "gaie-tui.log from the state folder")
     try:
         from ..check.checker import check_text
         from ..values.diagnostics import counts
-    except ImportError:
-        return Check("values", "Values file", SKIP, "the values checker is not available", "", looked)
-    try:
         diags = check_text(values_text, chart)
     except Exception as exc:  # noqa: BLE001 - a checker bug must not hide the rest of preflight
-        return Check("values", "Values file", WARN, f"the values checker failed: {exc}", "run gaie-tui validate",
-                     looked)
+        from ..errorlog import describe, write_error_log
+        write_error_log(exc, "values checker")
+        return Check("values", "Values file", FAIL, f"could not check the values: {describe(exc)}", remedy, looked)
+    crashed = [d for d in diags if d.code in COULD_NOT_CHECK_CODES]
+    if crashed:
+        return Check("values", "Values file", FAIL, f"could not check the values: {redact(crashed[0].message)}",
+                     remedy, looked, [redact(d.message) for d in crashed[1:12]])
     c = counts(diags)
     errs = [d for d in diags if d.severity == "error"]
     warns = [d for d in diags if d.severity == "warning"]
-    details = [f"{d.severity} line {d.line}: {d.path or '(file)'}: {d.message}" for d in (errs + warns)[:12]]
+    details = [redact(f"{d.severity} line {d.line}: {d.path or '(file)'}: {d.message}") for d in (errs + warns)[:12]]
     if errs:
         return Check("values", "Values file", FAIL, f"{c.get('error', 0)} error(s), {c.get('warning', 0)} warning(s)",
-                     "fix the errors (gaie-tui validate -f VALUES shows hints); helm would silently ignore or "
+                     "fix the errors (gaie-tui validate FILE shows hints); helm would silently ignore or "
                      "misread these keys", looked, details)
     if warns:
         return Check("values", "Values file", WARN, f"{len(warns)} warning(s)", "read them; deploy if intended",
