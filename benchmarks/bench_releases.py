@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_releases.py [--runs N] [--releases N]
 
 Reports (1) `list_releases` (helm list of every namespace, then each release's EPP Deployment,
-InferencePool and model-server pods) on the day-two scenario, (2) the same and a `refresh` with
+InferencePool and model-server pods) on the existing-releases scenario, (2) the same and a `refresh` with
 nothing changed for N releases spread over N/4 namespaces, with the API calls each makes, and
 (3) `history` of a release with two revisions (one `helm get values` and one `helm get manifest`
 per revision).
@@ -48,10 +48,10 @@ def main() -> int:
     from gaie_tui.sim.demo import simulated_cluster
 
     helm, _ = helm_mod.check_helm()
-    with simulated_cluster("day-two", ready_delay=0.0) as sc:
+    with simulated_cluster("existing-releases", ready_delay=0.0) as sc:
         cluster = Cluster.connect(str(sc.kubeconfig), sc.context)
         t, listing = _timed(lambda: list_releases(cluster, helm), args.runs)
-        print(f"list_releases, day-two scenario ({len(listing.releases)} releases in 4 namespaces): median "
+        print(f"list_releases, existing-releases scenario ({len(listing.releases)} releases in 4 namespaces): median "
               f"{t * 1000:.0f} ms over {args.runs} runs")
         t, hist = _timed(lambda: history(helm, "gaie", "llm-d", cluster.helm_args()), args.runs)
         print(f"history of gaie ({len(hist.revisions)} revisions, values and manifest of each): median {t * 1000:.0f} ms")

@@ -299,7 +299,7 @@ def _day_two(s: Seed) -> None:
         live_edit=_hand_edited)
 
 
-register(Scenario("day-two", "releases already in the cluster: gaie (inferencepool, 2 revisions) in llm-d, "
+register(Scenario("existing-releases", "releases already in the cluster: gaie (inferencepool, 2 revisions) in llm-d, "
                   "router (llm-d-router-gateway) in team-router, stuck (pending-upgrade) in team-stuck, edited "
                   "(EPP scaled to 2 and re-imaged by hand) in inference-prod",
                   LLMD_CRDS, _day_two))

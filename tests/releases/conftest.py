@@ -1,4 +1,4 @@
-"""Fixtures for the day-two tests: the emulator's day-two scenario with the real helm, and real
+"""Fixtures for the day-two tests: the emulator's existing-releases scenario with the real helm, and real
 loopback OCI registries (tests/upstream/upstream_fakes.py) for the image checks.
 
 Every test starts with registries and GitHub pointed at a closed local port and HTTP(S)_PROXY at

@@ -55,9 +55,9 @@ def test_scaled_and_reimaged_epp_is_two_drift_findings(ref, helm_bin, tmp_path):
     assert "Deployment gaie-epp spec.replicas" in replicas.title
 
 
-def test_the_hand_edited_release_of_the_day_two_scenario(helm_bin):
+def test_the_hand_edited_release_of_the_existing_releases_scenario(helm_bin):
     from gaie_tui.sim import scenarios
-    with simulated_cluster("day-two", ready_delay=READY) as sc:
+    with simulated_cluster("existing-releases", ready_delay=READY) as sc:
         cluster = connect(sc)
         try:
             checks = _verify(sc, cluster, helm_bin, "edited", "inference-prod")

@@ -22,7 +22,7 @@ SCHEDULER, ROUTER_EPP, GAIE_EPP = scenarios.SCHEDULER, scenarios.ROUTER_EPP, sce
 
 @pytest.fixture
 def day_two():
-    with simulated_cluster("day-two", ready_delay=READY) as sc:
+    with simulated_cluster("existing-releases", ready_delay=READY) as sc:
         cluster = connect(sc)
         try:
             yield sc, cluster

@@ -21,7 +21,7 @@ from gaie_tui.sim.faults import Fault
 
 @pytest.fixture
 def day_two():
-    with simulated_cluster("day-two", ready_delay=READY) as sc:
+    with simulated_cluster("existing-releases", ready_delay=READY) as sc:
         yield sc
 
 

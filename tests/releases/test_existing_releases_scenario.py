@@ -1,4 +1,4 @@
-"""The emulator's day-two scenario, as the real helm and the kubernetes client see it: releases of
+"""The emulator's existing-releases scenario, as the real helm and the kubernetes client see it: releases of
 both chart families in several namespaces, helm's own release records, one pending-upgrade, one
 hand-edited EPP Deployment."""
 from __future__ import annotations
@@ -19,8 +19,8 @@ def _helm(helm_bin, sc, *args) -> str:
     return proc.stdout
 
 
-def test_day_two_as_helm_and_the_kubernetes_client_see_it(helm_bin):
-    with simulated_cluster("day-two", ready_delay=READY) as sc:
+def test_existing_releases_as_helm_and_the_kubernetes_client_see_them(helm_bin):
+    with simulated_cluster("existing-releases", ready_delay=READY) as sc:
         listed = json.loads(_helm(helm_bin, sc, "list", "--all-namespaces", "-o", "json"))
         assert {(r["namespace"], r["name"], r["status"], r["chart"]) for r in listed} == {
             ("llm-d", "gaie", "deployed", "inferencepool-v1.5.0"),
