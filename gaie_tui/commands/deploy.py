@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from pathlib import Path
 
 from ..core.errors import UserError
 from .common import add_chart_argument, chart_ref, knowledge_store, use_color
@@ -41,13 +40,9 @@ def add_arguments(p) -> None:
 
 
 def read_values(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"values file {path} does not exist", "give an existing file with -f "
-                        "(gaie-tui generate -o values.yaml writes one)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read values file {path}: {exc}", "check the file") from None
+    # bounded (`-f /dev/zero` costs 2 MB, not the machine's memory) and one line on every failure
+    from .common import read_values_text
+    return read_values_text(path)
 
 
 def build_plan(args):
@@ -81,7 +76,8 @@ def approve(plan, args) -> bool:
     if not sys.stdin.isatty():
         raise UserError("approval is required and there is no terminal to ask on",
                         "review the plan (gaie-tui preflight …) and rerun with --yes")
-    print(describe_plan(plan), file=sys.stderr)
+    from ..core.textsafe import visible
+    print(visible(describe_plan(plan)), file=sys.stderr)  # context and paths come from the kubeconfig
     try:
         answer = input(f"Deploy release {plan.release} to namespace {plan.namespace}? Type 'yes' to approve: ")
     except EOFError:
@@ -90,7 +86,7 @@ def approve(plan, args) -> bool:
 
 
 def run(args) -> int:
-    from ..core.cluster.checks import table
+    from ..core.cluster.checks import cell, table
     from ..core.deploy.engine import DeployEngine, Event
     plan, chart = build_plan(args)
     if not approve(plan, args):
@@ -103,9 +99,9 @@ def run(args) -> int:
         if not text:
             return
         if ev.kind == "step":
-            print(f"[{ev.phase}] {ev.message}" + (f" ({ev.status})" if ev.status else ""), flush=True)
+            print(f"[{ev.phase}] {cell(ev.message)}" + (f" ({ev.status})" if ev.status else ""), flush=True)
         elif ev.kind == "line" and ev.line is not None:
-            print(f"  {ev.line.stamp()} {ev.line.text}", flush=True)
+            print(f"  {ev.line.stamp()} {cell(ev.line.text)}", flush=True)  # helm's output: outside text
 
     engine = DeployEngine(plan, chart=chart, record_parent=args.record_dir, verify_wait=args.verify_wait,
                           on_event=on_event)
@@ -130,8 +126,8 @@ def run(args) -> int:
             print("\nVerification:")
             print(table(outcome.verification, color=color))
         if outcome.explanation:
-            print(f"\n{outcome.explanation.message}\n  → {outcome.explanation.hint}")
-        print(f"\nOutcome: {outcome.status}. Record: {outcome.record_dir}")
+            print(f"\n{cell(outcome.explanation.message)}\n  → {cell(outcome.explanation.hint)}")
+        print(f"\nOutcome: {outcome.status}. Record: {cell(outcome.record_dir)}")
     else:
         json.dump(outcome.to_dict(), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")

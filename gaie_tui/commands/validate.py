@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 
 from ..core.errors import UserError
-from .common import add_chart_argument, chart_ref, knowledge_store, use_color
+from ..core.redact import redact
+from ..core.textsafe import json_text, visible
+from .common import add_chart_argument, chart_ref, knowledge_store, read_input, shown, use_color
 
 
 def add_arguments(p) -> None:
@@ -25,24 +28,21 @@ def add_arguments(p) -> None:
 
 
 def read_values_file(path: str) -> tuple[bytes, int]:
-    """The first MAX_BYTES + 1 bytes of a values file and its real size (-1 when unknown)."""
+    """The first MAX_BYTES + 1 bytes of a values file (a bounded read: `/dev/zero` costs 2 MB) and
+    its real size (-1 when unknown: standard input, a pipe, a device)."""
     from ..core.values.source import MAX_BYTES
-    if path == "-":
-        data = sys.stdin.buffer.read(MAX_BYTES + 1)
-        return data, len(data) if len(data) <= MAX_BYTES else -1
-    from ..core.textsafe import visible
-    shown = visible(path, one_line=True)
-    try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError as exc:
-        raise UserError(f"{shown} does not exist", "check the file name") from exc
-    except IsADirectoryError as exc:
-        raise UserError(f"{shown} is a folder", "give a values file") from exc
-    except OSError as exc:
-        raise UserError(f"cannot read {shown}: {exc.strerror}", "check the path and permissions") from exc
-    return data, max(size, len(data))
+    data = read_input(path)
+    size = -1
+    if path != "-":
+        try:
+            st = os.stat(path)
+            if stat.S_ISREG(st.st_mode):
+                size = max(st.st_size, len(data))
+        except OSError:
+            pass
+    elif len(data) <= MAX_BYTES:
+        size = len(data)
+    return data, size
 
 
 def load_chart(store, ref):
@@ -99,25 +99,33 @@ def run(args) -> int:
             diags = _suggest_layers(diags, files[0], labels[0])
     from dataclasses import replace
     diags = [d if d.file else replace(d, file=labels[-1]) for d in diags]
+    # Messages quote the values text and helm's errors: secrets are redacted in both formats;
+    # JSON keeps every other character as data, the text output makes control characters visible.
     if args.format == "json":
         doc = {"file": " + ".join(labels), "files": labels,
                "chart": {"name": chart.name, "version": chart.version},
-               "diagnostics": [d.to_json() for d in diags]}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+               "diagnostics": [_redacted(d.to_json()) for d in diags]}
+        sys.stdout.write(json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
     else:
-        from ..core.textsafe import visible
         color = use_color(sys.stdout)
         out = []
         for d in diags:
             sev = _paint(d.severity, d.severity, color)
-            out.append(visible(f"{d.file}:{d.line}:{d.column}: ", one_line=True)
-                       + f"{sev}[{d.code}] " + visible(d.message, one_line=True))
+            out.append(f"{shown(d.file)}:{d.line}:{d.column}: {sev}[{d.code}] {_line(d.message)}")
             if d.hint:
-                out.append("    hint: " + visible(d.hint, one_line=True))
-        shown = " + ".join(labels)
-        out.append(visible(f"{shown}: {chart.name} {chart.version}: {summary(diags)}", one_line=True))
+                out.append(f"    hint: {_line(d.hint)}")
+        names = " + ".join(shown(x) for x in labels)
+        out.append(f"{names}: {shown(chart.name)} {shown(chart.version)}: {summary(diags)}")
         sys.stdout.write("\n".join(out) + "\n")
     return 1 if has_errors(diags) else 0
+
+
+def _line(text: str) -> str:
+    return visible(redact(text), one_line=True)
+
+
+def _redacted(doc: dict) -> dict:
+    return {k: redact(v) if isinstance(v, str) else v for k, v in doc.items()}
 
 
 def _suggest_layers(diags, path: str, label: str):

@@ -198,19 +198,29 @@ def _chart_archive(tmp_path, values_yaml: str):
     return archive
 
 
-@pytest.mark.parametrize("values_yaml,expect", [("- a\n- b\n", "chart-unusable"), ("a: [\n", "not valid YAML")])
-def test_a_chart_with_broken_values_is_one_clear_message(values_yaml, expect, tmp_path, capsys):
+@pytest.mark.parametrize("values_yaml", ["- a\n- b\n", "a: [\n"])
+def test_a_chart_with_broken_values_is_one_clear_line(values_yaml, tmp_path, capsys):
     from gaie_tui.cli import main
     archive = _chart_archive(tmp_path, values_yaml)
     f = tmp_path / "v.yaml"
     f.write_text("foo: 1\n")
-    rc = main(["validate", str(f), "--deep", "--chart", str(archive)])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err and expect in out + err
-    assert rc == (1 if expect == "chart-unusable" else 2)
-    if expect == "chart-unusable":   # a failure that says it could not check, and nothing else
-        assert [ln for ln in out.splitlines() if "]" in ln and "[" in ln] == [
-            ln for ln in out.splitlines() if "error[chart-unusable] could not check" in ln]
+    for argv in (["validate", str(f), "--deep", "--chart", str(archive)],
+                 ["migrate", str(f), "--from", str(archive), "--to", "inferencepool@v1.5.0"]):
+        rc = main(argv)
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err and rc in (1, 2)
+        assert "values.yaml" in out + err and len((out + err).strip().splitlines()) <= 3
+
+
+def test_a_chart_whose_values_are_a_list_is_could_not_check():
+    """Whatever reads the archive, the checker itself never passes (or crashes on) such a chart."""
+    import copy
+    broken = copy.copy(chart(IP15))
+    broken.knowledge = copy.copy(broken.knowledge)
+    broken.knowledge.defaults = ["not", "a", "map"]
+    diags = check_text(POOL, broken, deep=True)
+    assert [d.code for d in diags] == ["chart-unusable"] and could_not_check(diags)
+    assert diags[0].message.startswith("could not check against inferencepool v1.5.0")
 
 
 # --- indentation: the line that breaks the structure --------------------------------------------

@@ -20,6 +20,7 @@ import yaml
 
 from ..cluster.checks import FAIL, PASS, SKIP, WARN, Check
 from ..names import epp_name
+from . import drift
 
 POOL_GROUP, POOL_VERSION = "inference.networking.k8s.io", "v1"
 EXT_PROC_PORT = 9002
@@ -47,6 +48,7 @@ class Expected:
     objects: list[tuple[str, str, str, str]] = field(default_factory=list)  # apiVersion, kind, ns, name
     secret_refs: list[tuple[str, str]] = field(default_factory=list)       # (secret, key) the EPP reads
     extra_kinds: set[str] = field(default_factory=set)
+    rendered: dict[str, dict] = field(default_factory=dict)  # kind → manifest object drift compares (drift.py)
 
     @property
     def epp_selector(self) -> str:
@@ -115,6 +117,7 @@ def expected_from_objects(objects: list[dict], *, release: str, namespace: str, 
             exp.destination_rule = obj
         else:
             exp.extra_kinds.add(kind)
+    exp.rendered = drift.rendered_objects(objects, exp.epp, exp.pool)
     return exp
 
 
@@ -132,6 +135,8 @@ class Snapshot:
     model_pods: list[dict] = field(default_factory=list)
     similar: list[dict] = field(default_factory=list)    # pod metadata in the namespace (when none matched)
     destination_rule: dict | None = None
+    service: dict | None = None                          # the EPP Service (drift.py)
+    host_services: dict[str, dict | None] = field(default_factory=dict)  # "ns/name" a DR host names
     errors: dict[str, str] = field(default_factory=dict)
     calls: int = 0
 
@@ -190,6 +195,7 @@ def fetch(cluster, exp: Expected, *, release_info: Callable[[], dict | None] | N
         name = exp.destination_rule["metadata"].get("name", exp.epp)
         snap.destination_rule = attempt("destination-rule", lambda: cluster.get(
             f"/apis/{g}/{v}/namespaces/{ns}/destinationrules/{quote(name)}", what=f"get destinationrule {name}"))
+    drift.fetch(cluster, exp, snap, attempt)
     return snap
 
 
@@ -527,6 +533,7 @@ def evaluate(exp: Expected, snap: Snapshot, *, final: bool = True,
                             "; ".join(bad) or f"{len(parents)} parent(s) Accepted and ResolvedRefs",
                             "read the gateway controller's message; check the HTTPRoute's backendRef" if bad else "",
                             looked))
+    checks += drift.checks(exp, snap)
     return checks, pending
 
 
