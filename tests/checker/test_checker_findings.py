@@ -266,8 +266,9 @@ def test_messages_have_no_python_reprs_or_class_names():
         "inferencePool:\n  modelServers:\n    matchLabels: [a]\n  targetPorts: {a: 1}\nprovider: {name: Istio}\n",
         "provider:\n  name: istio\n  istio:\n    destinationRule:\n      trafficPolicy:\n        connectionPool:\n"
         "          http: {http1MaxPendingRequests: {a: 1}}\n",
+        POOL + "inferenceExtension:\n  extProcPort: {a: 1}\n  replicas: true\n  image:\n    tag:\n",
     ]
     for text in texts:
         for d in check(text, IP15):
             shown = d.message + " " + d.hint
-            assert not re.search(r"\{'|\['|<class|Error:|Exception", shown), shown
+            assert not re.search(r"\{'|\['|<class|Error:|Exception|\bTrue\b|\bFalse\b|\bNone\b", shown), shown

@@ -21,7 +21,7 @@ from functools import lru_cache
 from ..charts.schema import ITEM, KeyNode
 from ..charts.store import Chart
 from ..values import source as yamlsource
-from ..values.diagnostics import Diagnostic, format_path, sort_diagnostics
+from ..values.diagnostics import Diagnostic, format_path, shown_value, sort_diagnostics
 from ..values.source import Source, get, path_at  # noqa: F401  (path_at re-exported for the UI)
 from .context import (  # noqa: F401
     _FACTS,  # noqa: F401  (the per-chart facts, looked up by id below)
@@ -262,7 +262,7 @@ def check_type(ctx: Ctx, node: KeyNode, v, keys) -> bool:
         return False
     if t == "integer":
         if isinstance(v, bool):
-            ctx.emit("wrong-type", ERROR, keys, f"`{name}` is a number; `{v}` is a boolean",
+            ctx.emit("wrong-type", ERROR, keys, f"`{name}` is a number; `{shown_value(v)}` is a boolean",
                      f"e.g. {_default_text(node)}")
         elif isinstance(v, float) and not v.is_integer():
             ctx.emit("wrong-type", WARNING, keys, f"`{name}` is a whole number; {v} is not",

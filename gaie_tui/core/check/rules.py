@@ -7,13 +7,12 @@ another version, the istio block in the wrong place, a trafficPolicy field the c
 """
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 
 from ..charts import images, layouts, versions
 from ..charts.schema import KeyNode
-from ..values.diagnostics import format_path
+from ..values.diagnostics import format_path, shown_value
 from .context import ERROR, INFO, WARNING, Ctx, _split, family_index, version_span
 
 EXT_PROC_PORT = 9002
@@ -269,7 +268,7 @@ def rule_ext_proc_port(ctx: Ctx) -> None:
         return
     ctx.claim(keys)
     ctx.emit("ext-proc-port", ERROR, keys,
-             f"extProcPort {v}: the chart uses it for the Service and the InferencePool but the EPP container "
+             f"extProcPort {shown_value(v)}: the chart uses it for the Service and the InferencePool but the EPP container "
              f"keeps listening on {EXT_PROC_PORT}, so the gateway's ext-proc calls go nowhere",
              f"leave extProcPort at {EXT_PROC_PORT}", ctx.value_fix(keys, EXT_PROC_PORT, f"set extProcPort to {EXT_PROC_PORT}"))
 
@@ -294,7 +293,7 @@ def rule_provider(ctx: Ctx) -> None:
         return
     if low not in ("istio", "gke", "none", ""):
         ctx.emit("provider-name", INFO, keys,
-                 f"provider.name `{v}`: the chart renders extra objects only for istio and gke; anything else "
+                 f"provider.name `{shown_value(v)}`: the chart renders extra objects only for istio and gke; anything else "
                  "behaves like none", "use none for kgateway/agentgateway (they need nothing from this chart)")
 
 
@@ -323,7 +322,7 @@ def rule_provider_profile(ctx: Ctx) -> None:
                      "circuit breaker (1024) can overflow the ext-proc stream under load",
                      f"add {sub[-1]}: {expected} under {format_path(keys[:-1])}")
         elif str(have) != str(expected):
-            shown = json.dumps(have) if isinstance(have, (dict, list)) else have
+            shown = shown_value(have)
             ctx.emit("provider-changed", WARNING, keys,
                      f"`{dotted}` is {shown}; llm-d's istio profile sets {expected}",
                      f"use {expected} unless you have measured otherwise",
@@ -403,7 +402,8 @@ def rule_image(ctx: Ctx) -> None:
         if t is None or images.is_unpinned(str(t)):
             tag_hint = images.suggest_tag(repo, ctx.f.family, ctx.f.version) if repo else None
             ctx.emit("image-unpinned", WARNING, ikeys + ("tag",),
-                     f"image tag `{t}` is not a release: it changes under you and the chart may not match it",
+                     f"image tag `{shown_value(t)}` is not a release: it changes under you and the chart may not "
+                     "match it",
                      f"pin a release tag of {repo}, e.g. {tag_hint}" if tag_hint else
                      f"pin the release tag (vX.Y.Z) of {repo or 'the image'} you tested",
                      ctx.value_fix(ikeys + ("tag",), tag_hint, f"pin tag {tag_hint}") if tag_hint else None)

@@ -105,6 +105,19 @@ def summary(diags) -> str:
     return ", ".join(parts)
 
 
+def shown_value(v) -> str:
+    """A value as a YAML user writes it in a message: true/false, null, maps and lists as JSON —
+    never Python's True, None or {'a': 1}."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    if isinstance(v, (dict, list)):
+        import json
+        return json.dumps(v)
+    return str(v)
+
+
 def format_path(keys) -> str:
     """('a', 'b', 0, 'c') → a.b[0].c; keys that contain dots or slashes are bracket-quoted."""
     out = ""
