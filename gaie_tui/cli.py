@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "generate": "write a commented values file for a chart version and provider",
     "schema": "print the JSON Schema derived from a chart version",
     "validate": "check a values file against the exact chart version",
+    "migrate": "rewrite values for another chart version or family, with a proof",
     "preflight": "check the cluster before a deploy, changing nothing",
     "deploy": "preflight, helm upgrade --install, verify and record",
     "verify": "verify an existing release",

@@ -45,11 +45,12 @@ def test_json_output_shape(tmp_path, capsys):
     rc, out, _ = run(["validate", str(f), "--chart", "inferencepool@v1.4.0", "--format", "json"], capsys)
     doc = json.loads(out)
     assert rc == 1
-    assert set(doc) == {"file", "chart", "diagnostics"}
+    assert set(doc) == {"file", "files", "chart", "diagnostics"}
     assert doc["chart"] == {"name": "inferencepool", "version": "v1.4.0"}
     assert doc["file"] == str(f)
     for d in doc["diagnostics"]:
-        assert set(d) == {"code", "severity", "path", "line", "column", "message", "hint"}
+        assert set(d) == {"code", "severity", "file", "path", "line", "column", "message", "hint"}
+        assert d["file"] == str(f)
     assert "hf-token-literal" in [d["code"] for d in doc["diagnostics"]]
     assert "SECRETSECRET" not in out
 
@@ -93,10 +94,12 @@ def test_exit_2_when_it_cannot_run(argv, tmp_path, capsys, monkeypatch):
     f = tmp_path / "v.yaml"
     f.write_text("a: 1\n")
     argv = [a.replace("{tmp}", str(f)) for a in argv]
-    with pytest.raises(SystemExit) if "xml" in argv or argv == ["validate"] else _nothing():
+    with pytest.raises(SystemExit) if "xml" in argv else _nothing():
         rc, _, err = run(argv, capsys)
         assert rc == 2 and "Traceback" not in err
-    if "xml" in argv or argv == ["validate"]:
+    if argv == ["validate"]:
+        assert "no values file given" in err
+    if "xml" in argv:
         assert capsys.readouterr()
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from checker_testkit import CHART_IDS, PROVIDERS, chart, chart_dirs, check, generated, one  # noqa: F401
+from checker_testkit import CHART_IDS, HELM, PROVIDERS, chart, chart_dirs, check, generated, one  # noqa: F401
 
 from gaie_tui.core.charts import layouts
 
@@ -40,18 +40,47 @@ def test_render_error_maps_to_target_ports_line():
         """
     import textwrap
 
-    from gaie_tui.core.check.checker import deep_check
-    diags = deep_check(textwrap.dedent(text), chart("inferencepool-v1.4.0"))
+    from gaie_tui.core.check.deep import deep_check_source
+    from gaie_tui.core.values import source as yamlsource
+    # the render layer alone (nothing known from layers 1-3): helm's error mapped to the setting
+    diags = deep_check_source(yamlsource.parse(textwrap.dedent(text)), chart("inferencepool-v1.4.0"))
     d = one(diags, "render-error")
     assert (d.path, d.line, d.column, d.severity) == ("inferencePool.targetPorts", 4, 3, "error")
     assert "range can't iterate over 8000" in d.message
 
 
+def test_render_failure_already_reported_is_not_repeated():
+    # layers 1-3 say targetPorts must be a list; --deep adds no second error for the same line,
+    # only a note that the dead-setting analysis could not run and why
+    text = """\
+        inferencePool:
+          modelServers:
+            matchLabels: {app: vllm}
+          targetPorts: 8000
+        """
+    diags = check(text, "inferencepool-v1.4.0", deep=True)
+    assert [d.code for d in diags if d.severity == "error"] == ["wrong-type"]
+    note = one(diags, "deep-skipped")
+    assert (note.line, note.severity) == (4, "info")
+    assert "range can't iterate over 8000" in note.message and "skipped" in note.message
+
+
+def test_unmapped_render_error_beside_wrong_type_is_not_a_line_1_error():
+    # `extraContainerPorts: "5557"`: helm fails on its own rendered YAML, with no values path in
+    # the message; the wrong-type finding is the explanation, nothing is pinned on line 1
+    text = 'inferenceExtension:\n  extraContainerPorts: "5557"\n' + \
+        "inferencePool:\n  modelServers:\n    matchLabels: {app: x}\n"
+    diags = check(text, "inferencepool-v1.5.0", deep=True)
+    assert [(d.code, d.line) for d in diags if d.severity == "error"] == [("wrong-type", 2)]
+    assert "render-error" not in [d.code for d in diags]
+    assert one(diags, "deep-skipped").line == 2
+
+
 def test_render_error_router_deprecated_top_level():
-    from gaie_tui.core.check.checker import deep_check
-    diags = deep_check("router:\n  modelServers:\n    matchLabels: {a: b}\ninferencePool:\n  targetPorts: []\n",
-                       chart("llm-d-router-gateway-v0.10.0"))
-    d = one(diags, "render-error")
+    from gaie_tui.core.check.deep import deep_check_source
+    from gaie_tui.core.values import source as yamlsource
+    src = yamlsource.parse("router:\n  modelServers:\n    matchLabels: {a: b}\ninferencePool:\n  targetPorts: []\n")
+    d = one(deep_check_source(src, chart("llm-d-router-gateway-v0.10.0")), "render-error")
     assert (d.path, d.line) == ("inferencePool", 4)
 
 
@@ -92,3 +121,86 @@ def test_deep_without_archive_says_so():
               layout=layout_for("inferencepool", "v1.4.0", k))
     diags = check_text("inferencePool:\n  modelServers:\n    matchLabels: {a: b}\n", c, deep=True)
     assert one(diags, "render-unavailable").severity == "info"
+
+
+# --- gated settings: the finding names the switch -----------------------------------------------
+def test_gated_settings_name_the_switch_and_defaults_are_not_worth_a_warning():
+    text = """\
+        inferenceExtension:
+          monitoring:
+            interval: 30s
+            prometheus:
+              enabled: false
+          tracing:
+            enabled: false
+            otelExporterEndpoint: "http://x:4317"
+            sampling:
+              sampler: parentbased_traceidratio
+        inferencePool:
+          modelServers:
+            matchLabels: {app: vllm}
+        provider:
+          name: gke
+          istio:
+            destinationRule:
+              host: foo.bar
+        """
+    diags = check(text, "inferencepool-v1.5.0", deep=True)
+    got = {d.path: d for d in diags if d.code == "no-effect"}
+    assert set(got) == {"inferenceExtension.monitoring.interval", "inferenceExtension.tracing.otelExporterEndpoint",
+                        "provider.istio.destinationRule.host"}   # sampler = the chart's default: nothing said
+    assert "while `inferenceExtension.monitoring.prometheus.enabled` is false (line 5)" in \
+        got["inferenceExtension.monitoring.interval"].message
+    assert got["inferenceExtension.monitoring.interval"].hint.startswith(
+        "set `inferenceExtension.monitoring.prometheus.enabled: true`")
+    assert "while `provider.name` is gke (line 15)" in got["provider.istio.destinationRule.host"].message
+    assert "`provider.name: istio`" in got["provider.istio.destinationRule.host"].hint
+
+
+def test_switch_that_cannot_render_alone_is_proven_from_the_templates():
+    # sidecar.enabled: true needs sidecar.configMap too, so that render fails; the templates' if-block
+    # around every sidecar read is the proof
+    text = "inferenceExtension:\n  sidecar:\n    args: [--log-level, warn]\n" \
+           "inferencePool:\n  modelServers:\n    matchLabels: {app: vllm}\n"
+    d = one(check(text, "inferencepool-v1.5.0", deep=True), "no-effect")
+    assert (d.path, d.line) == ("inferenceExtension.sidecar.args", 3)
+    assert "while `inferenceExtension.sidecar.enabled` is false (the chart's default)" in d.message
+
+
+# --- many variants, one helm run ----------------------------------------------------------------
+@pytest.mark.parametrize("cid", CHART_IDS)
+def test_batched_renders_equal_single_renders(cid, tmp_path):
+    """Each variant's manifests and coalesce warnings from one batched helm run equal a plain
+    `helm template` of it — with null deletions, lists and a variant that fails."""
+    import copy
+
+    from gaie_tui.core.check.render import BatchRenderer
+    from gaie_tui.core.values import source as yamlsource
+    ch = chart(cid)
+    base = yamlsource.parse(generated(cid, "gke", hf_secret="s")).values
+    epp = base["router"]["epp"] if cid.startswith("llm-d") else base["inferenceExtension"]
+    variants = [base]
+    v = copy.deepcopy(base)
+    (v["router"]["epp"] if cid.startswith("llm-d") else v["inferenceExtension"])["flags"] = None
+    variants.append(v)
+    v = copy.deepcopy(base)
+    (v["router"]["epp"] if cid.startswith("llm-d") else v["inferenceExtension"])["replicas"] = 3
+    variants.append(v)
+    v = copy.deepcopy(base)
+    (v["router"] if cid.startswith("llm-d") else v["inferencePool"])["modelServers"] = None  # fails: required
+    variants.append(v)
+    v = copy.deepcopy(base)
+    (v["router"]["epp"] if cid.startswith("llm-d") else v["inferenceExtension"])["env"] = {"A": "b"}  # warning
+    variants.append(v)
+    assert epp  # the block exists in every layout
+    from gaie_tui.core.check.deep import chart_dir
+    r = BatchRenderer(ch, str(HELM), tmp_path, folder=chart_dir(ch.archive))
+    many = r.render_many(variants)
+    single = [r.render(x) for x in variants]
+    assert [m.ok for m in many] == [s.ok for s in single] and not single[3].ok
+    for m, s in zip(many, single, strict=True):
+        assert m.manifests == s.manifests
+        if m.ok:
+            assert [ln for ln in m.stderr.splitlines() if "warning" in ln] == \
+                [ln for ln in s.stderr.splitlines() if "warning" in ln]
+    assert r.runs < 2 * len(variants)

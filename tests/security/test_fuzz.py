@@ -141,9 +141,6 @@ def test_validate_yaml_with_tags_and_anchors(tmp_path, text):
     validate_both(path)
 
 
-@pytest.mark.xfail(reason="issue 12 #5, the checker developer's: YAML tags with bad values (`!!int abc`) "
-                          "crash the checker (exit 3, one line, no traceback); remove this mark when that lands",
-                   strict=False)
 @fuzz(25)
 @given(text=yaml_doc(SAFE_TAGS + VALUE_TAGS))
 def test_validate_yaml_with_tags_never_crashes(tmp_path, text):

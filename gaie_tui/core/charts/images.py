@@ -55,6 +55,37 @@ PAIRINGS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+# release tags each endpoint-picker repository is known to have (facts/llm-d.md); a hint never
+# suggests a tag the repository does not have
+KNOWN_TAGS: dict[str, tuple[str, ...]] = {
+    RENAMED_REPO: ("v0.1.0", "v0.2.0", "v0.3.0", "v0.3.1", "v0.3.2", "v0.4.0", "v0.5.0", "v0.6.0", "v0.7.0",
+                   "v0.7.1", "v0.8.0"),
+    CURRENT_REPO: ("v0.9.0", "v0.10.0"),
+}
+
+
+def known_tags(repo: str) -> tuple[str, ...]:
+    if repo == GAIE_REPO:
+        from .refs import FAMILIES
+        return FAMILIES["inferencepool"].released  # the GAIE epp is tagged like its chart
+    return KNOWN_TAGS.get(repo, ())
+
+
+def suggest_tag(repo: str, family: str, chart_version: str) -> str | None:
+    """A release tag of `repo` to pin: the one llm-d paired with this chart version when that
+    pairing lives in this repository, else the repository's newest known release; None when we
+    know no tag of the repository."""
+    tags = known_tags(repo)
+    if not tags:
+        return None
+    paired = [t for t in paired_tags(family, chart_version) if t in tags]
+    if paired:
+        return paired[-1]
+    if repo == GAIE_REPO and family == "inferencepool" and chart_version in tags:
+        return chart_version
+    return max(tags, key=versions.key)
+
+
 def paired_tags(family: str, chart_version: str) -> tuple[str, ...]:
     return PAIRINGS.get((family, chart_version), ())
 

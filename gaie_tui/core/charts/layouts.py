@@ -97,7 +97,8 @@ def classify(knowledge: ChartKnowledge) -> str | None:
     reads = knowledge.reads
     if knowledge.name == "llm-d-router-gateway" or "router" in knowledge.subcharts:
         return "D"
-    ie = knowledge.defaults.get("inferenceExtension") or {}
+    defaults = knowledge.defaults if isinstance(knowledge.defaults, dict) else {}  # a broken chart: no layout
+    ie = defaults.get("inferenceExtension") or {}
     flags = ie.get("flags") if isinstance(ie, dict) else None
     image_reads = {p.rsplit(".", 1)[-1] for p in reads if p.startswith("inferenceExtension.image.")}
     if isinstance(flags, list) or "inferenceExtension.flags[].name" in reads:

@@ -302,3 +302,59 @@ def _collect_failures(sources: dict[str, str], reads: TemplateReads) -> None:
             reads.required.add(m.group(1))
         for m in _FORBIDDEN_MSG.finditer(text):
             reads.forbidden.add(m.group(1))
+
+
+# ----------------------------------------------------------------------------------------------
+# Which switches guard a read: `{{ if .Values.x.enabled }} … .Values.x.args … {{ end }}`.
+_VALUES_REF = re.compile(r"\$?\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
+_BLOCK_OPEN = ("if", "with", "range", "define", "block")
+
+
+def guarded_reads(sources: dict[str, str]) -> dict[str, list[frozenset[str]]]:
+    """For every `.Values` path mentioned in the templates, one entry per mention: the values
+    paths named (not negated) by the `if` conditions around it. A read whose every mention sits
+    inside `if .Values.x.enabled` is read only while that switch is on — the deep check's proof of
+    a gate when turning the switch on does not render (it needs more settings than the file has)."""
+    out: dict[str, list[frozenset[str]]] = {}
+    for text in sources.values():
+        text = _COMMENT.sub("", text)
+        stack: list[set[str]] = []  # one per open block: the paths its branch condition requires
+        for m in _ACTION.finditer(text):
+            body = m.group(1).strip()
+            head = body.split(None, 1)[0] if body else ""
+            if head == "end":
+                if stack:
+                    stack.pop()
+                continue
+            if head == "else":
+                if stack:
+                    stack[-1] = _condition(body[4:].strip().removeprefix("if").strip()) \
+                        if body[4:].strip().startswith("if") else set()
+                continue
+            cond: set[str] = set()
+            if head == "if":
+                cond = _condition(body[2:])
+            guards = frozenset(p for s in stack for p in s)
+            for ref in _VALUES_REF.findall(body):
+                out.setdefault(ref, []).append(guards | frozenset(cond) if head == "with" else guards)
+            if head in _BLOCK_OPEN:
+                stack.append(cond if head in ("if", "with") else set())
+                if head == "with":
+                    stack[-1] = set(_VALUES_REF.findall(body))  # `with X` renders only when X is set
+    return out
+
+
+def _condition(expr: str) -> set[str]:
+    """Paths a condition requires to be set/true; a negated path (`not .Values.x`) is left out."""
+    negated = set(re.findall(r"\bnot\s+\(?\s*\$?\.Values\.([A-Za-z0-9_.]+)", expr))
+    if re.search(r"\bor\b", expr):
+        return set()  # either branch may open it: no single switch is required
+    return {p for p in _VALUES_REF.findall(expr) if p not in negated}
+
+
+def gated_by(guards: dict[str, list[frozenset[str]]], path: str, gate: str) -> bool:
+    """True when every mention of `path`, of a key under it and of its ancestors sits under `gate`."""
+    mentions = [g for p, gs in guards.items()
+                if p == path or p.startswith(path + ".") or path.startswith(p + ".") for g in gs
+                if p != gate and not gate.startswith(p + ".")]
+    return bool(mentions) and all(gate in g for g in mentions)

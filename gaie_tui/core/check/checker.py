@@ -4,17 +4,24 @@ once and cached; `check_text` only walks the user's file.
 
     check_text(text, chart)            -> list[Diagnostic]  (layers 1–3; deep=True adds layer 4)
     check_source(src, chart)           -> list[Diagnostic]  (an already parsed yamlsource.Source)
-    deep_check(text, chart)            -> list[Diagnostic]  (layer 4 only, see render.py)
+    check_layers([(name, text) …], chart) -> list[Diagnostic]  (helm's `-f a -f b`: merged, each
+                                          diagnostic in the file and line that set the value)
+    deep_check(text, chart)            -> list[Diagnostic]  (layer 4 only, see deep.py)
+    could_not_check(diags)             -> True when a diagnostic says the check itself failed
     path_at(text, line, column)        -> dotted key path under a cursor
+
+A bug in a rule never reads as "no findings": it becomes a `checker-crashed` error that says
+the file could not be checked and where the details were logged.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from ..charts.schema import ITEM, KeyNode
 from ..charts.store import Chart
 from ..values import source as yamlsource
-from ..values.diagnostics import Diagnostic, format_path, sort_diagnostics
+from ..values.diagnostics import Diagnostic, format_path, shown_value, sort_diagnostics
 from ..values.source import Source, get, path_at  # noqa: F401  (path_at re-exported for the UI)
 from .context import (  # noqa: F401
     _FACTS,  # noqa: F401  (the per-chart facts, looked up by id below)
@@ -23,6 +30,7 @@ from .context import (  # noqa: F401
     WARNING,
     ChartFacts,
     Ctx,
+    SecretInfo,
     _split,
     closest,
     facts_for,
@@ -31,36 +39,144 @@ from .context import (  # noqa: F401
     version_span,
 )
 
+_HF_TOKEN = re.compile(r"\bhf_[A-Za-z0-9]{20,}\b")
+
 
 # ---------------------------------------------------------------------------------------------
-def check_text(text: str, chart: Chart, *, deep: bool = False, helm: str | None = None) -> list[Diagnostic]:
-    src = yamlsource.parse(text)
-    diags = check_source(src, chart)
-    if deep and src.ok and not any(d.severity == ERROR and d.code.startswith("yaml-") for d in diags):
-        from .deep import deep_check_source
-        diags = sort_diagnostics(diags + deep_check_source(src, chart, helm=helm, known=diags))
+def check_text(text: str, chart: Chart, *, deep: bool = False, helm: str | None = None,
+               secrets=(), name: str = "") -> list[Diagnostic]:
+    src = yamlsource.parse(text, name)
+    diags = check_source(src, chart, secrets=secrets)
+    if deep and src.ok and not any(d.severity == ERROR and d.code.startswith("yaml-") for d in diags) \
+            and not could_not_check(diags):
+        diags = sort_diagnostics(diags + _deep(src, chart, helm, diags))
     return diags
 
 
-def check_source(src: Source, chart: Chart) -> list[Diagnostic]:
-    diags = list(src.diagnostics)
+def check_layers(files: list[tuple[str, str]], chart: Chart, *, deep: bool = False, helm: str | None = None,
+                 secrets=()) -> list[Diagnostic]:
+    """Check values layered as `helm -f first -f second …` merges them (later files win)."""
+    from ..values.layers import merge_layers
+    return check_layered(merge_layers(files), chart, deep=deep, helm=helm, secrets=secrets)
+
+
+def check_layered(layered, chart: Chart, *, deep: bool = False, helm: str | None = None,
+                  secrets=()) -> list[Diagnostic]:
+    src = layered.source
+    diags = check_source(src, chart, secrets=secrets)
+    if src.ok:
+        diags = diags + _guarded(lambda: layered.override_diagnostics(), "the layer merge")
+    if deep and src.ok and not any(d.severity == ERROR and d.code.startswith("yaml-") for d in diags) \
+            and not could_not_check(diags):
+        diags = diags + _deep(src, chart, helm, diags)
+    return sort_diagnostics(diags, files=layered.files)
+
+
+def _deep(src: Source, chart: Chart, helm: str | None, known) -> list[Diagnostic]:
+    from .deep import deep_check_source
+    return _guarded(lambda: deep_check_source(src, chart, helm=helm, known=known), "the render check (--deep)")
+
+
+def check_source(src: Source, chart: Chart, *, secrets=()) -> list[Diagnostic]:
+    diags = list(src.diagnostics) + _guarded(lambda: comment_tokens(src), "the comment scan")
     if src.values is None:
-        return sort_diagnostics(diags)
-    ctx = Ctx(src, facts_for(chart))
+        return sort_diagnostics(diags, files=src.files)
+    if not isinstance(chart.knowledge.defaults, dict):
+        # helm itself refuses such a chart ("cannot unmarshal array into map"): nothing can be checked
+        kind = "a list" if isinstance(chart.knowledge.defaults, list) else "not a mapping"
+        file, _, _ = src.locate(())
+        return sort_diagnostics(diags + [Diagnostic(
+            "chart-unusable", ERROR, "", 1, 1,
+            f"could not check against {chart.name} {chart.version}: the chart's own values.yaml is {kind}, so "
+            "helm cannot use this chart either", "use an intact archive of the chart", file=file)], files=src.files)
+    try:
+        ctx = Ctx(src, facts_for(chart), tuple(_secret_infos(secrets)))
+    except Exception as exc:  # noqa: BLE001 - a chart we cannot read must not read as a pass
+        return sort_diagnostics(diags + [crashed("reading the chart's knowledge", exc)], files=src.files)
     from . import rules
     for rule in rules.RULES:
-        rule(ctx)
-    walk_schema(ctx, ctx.f.tree.root, ctx.values, ())
-    check_required(ctx)
-    return sort_diagnostics(diags + ctx.diags)
+        _run(ctx, rule.__name__, rule, ctx)
+    _run(ctx, "the schema walk", walk_schema, ctx, ctx.f.tree.root, ctx.values, ())
+    _run(ctx, "the required keys", check_required, ctx)
+    unknown_summary(ctx)
+    return sort_diagnostics(diags + ctx.diags, files=src.files)
 
 
-def deep_check(text: str, chart: Chart, *, helm: str | None = None) -> list[Diagnostic]:
-    from .deep import deep_check_source
+def deep_check(text: str, chart: Chart, *, helm: str | None = None, secrets=()) -> list[Diagnostic]:
     src = yamlsource.parse(text)
     if not src.ok:
         return sort_diagnostics(src.diagnostics)
-    return deep_check_source(src, chart, helm=helm, known=check_source(src, chart))
+    return sort_diagnostics(_deep(src, chart, helm, check_source(src, chart, secrets=secrets)))
+
+
+def could_not_check(diags) -> bool:
+    """True when the checker itself failed: callers must show a failure, never a pass."""
+    return any(d.code in ("checker-crashed", "chart-unusable") for d in diags)
+
+
+def _secret_infos(secrets):
+    for s in secrets or ():
+        if isinstance(s, SecretInfo):
+            yield s
+        elif isinstance(s, str):
+            yield SecretInfo(s)
+        else:  # a core.cluster.kube SecretMeta or anything with name/keys
+            keys = getattr(s, "keys", None)
+            yield SecretInfo(str(getattr(s, "name", s)), tuple(keys) if keys is not None else None)
+
+
+def _run(ctx: Ctx, where: str, fn, *args) -> None:
+    try:
+        fn(*args)
+    except Exception as exc:  # noqa: BLE001 - reported as "could not check", never as a pass
+        ctx.diags.append(crashed(where.replace("rule_", "the rule ").replace("_", "-"), exc))
+
+
+def _guarded(fn, where: str) -> list[Diagnostic]:
+    try:
+        return list(fn())
+    except Exception as exc:  # noqa: BLE001
+        return [crashed(where, exc)]
+
+
+def crashed(where: str, exc: BaseException) -> Diagnostic:
+    """The checker failed (a bug in gaie-tui, or a chart it cannot handle): say so as an error,
+    with the details in the log, never as a traceback and never as "no findings"."""
+    log = _log_crash(where, exc)
+    return Diagnostic("checker-crashed", ERROR, "", 1, 1,
+                      f"could not check this file: {where} failed inside gaie-tui, so its findings are missing",
+                      f"details are in {log}; check the file with the other layers or report the bug"
+                      if log else "report the bug with the file that triggers it")
+
+
+def _log_crash(where: str, exc: BaseException) -> str:
+    import traceback
+
+    from ..paths import state_dir
+    from ..redact import redact
+    from ..safeio import open_append
+    path = state_dir() / "gaie-tui.log"
+    try:
+        with open_append(path) as fh:
+            fh.write(redact(f"checker: {where} failed\n" + "".join(traceback.format_exception(exc))))
+    except Exception:  # noqa: BLE001 - an unwritable log must not hide the finding itself
+        return ""
+    return str(path)
+
+
+def comment_tokens(src: Source) -> list[Diagnostic]:
+    """A token pasted into a comment leaks like one in a value (drafts, records, git)."""
+    out = []
+    for file, text in src.texts():
+        if "hf_" not in text:
+            continue
+        for c in yamlsource.comments(text):
+            if _HF_TOKEN.search(c.text):
+                out.append(Diagnostic("hf-token-literal", ERROR, "", c.line, c.column,
+                                      "a Hugging Face token is written in a comment (value not shown); comments "
+                                      "travel with the file into drafts, records and git",
+                                      "delete it from the comment and revoke the token", file=file))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,7 +262,7 @@ def check_type(ctx: Ctx, node: KeyNode, v, keys) -> bool:
         return False
     if t == "integer":
         if isinstance(v, bool):
-            ctx.emit("wrong-type", ERROR, keys, f"`{name}` is a number; `{v}` is a boolean",
+            ctx.emit("wrong-type", ERROR, keys, f"`{name}` is a number; `{shown_value(v)}` is a boolean",
                      f"e.g. {_default_text(node)}")
         elif isinstance(v, float) and not v.is_integer():
             ctx.emit("wrong-type", WARNING, keys, f"`{name}` is a whole number; {v} is not",
@@ -236,7 +352,18 @@ def _elsewhere_hint(ctx: Ctx, keys) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# A file with thousands of unknown keys is not a values file anyone wrote by hand: list the first
+# ones in full, suggest names only for the first few (edit distance over every known key costs
+# milliseconds each), and sum up the rest in one diagnostic.
+MAX_SUGGESTIONS = 100
+MAX_UNKNOWN_LISTED = 1000
+
+
 def unknown_key(ctx: Ctx, parent: KeyNode, keys: tuple, value) -> None:
+    ctx.unknown_seen += 1
+    if ctx.unknown_seen > MAX_UNKNOWN_LISTED:
+        ctx.unknown_hidden += 1
+        return
     from . import rules
     for explain in rules.UNKNOWN_EXPLAINERS:
         if explain(ctx, parent, keys, value):
@@ -244,16 +371,17 @@ def unknown_key(ctx: Ctx, parent: KeyNode, keys: tuple, value) -> None:
     name = format_path(keys)
     key = keys[-1]
     where = f"under `{format_path(keys[:-1])}`" if len(keys) > 1 else "at the top level"
+    suggest = ctx.unknown_seen <= MAX_SUGGESTIONS
     # 1. the same path in other versions of this family
     found = family_index(ctx.f.family).get(norm_path(keys))
     if found:
         ctx.emit("not-in-version", ERROR, keys,
                  f"`{name}` is not read by {_cv(ctx)}: helm silently ignores it",
                  f"it exists in {ctx.f.family} {version_span(found, ctx.f.family)}; on {ctx.f.version} remove it"
-                 + _other_place_hint(ctx, keys, prefix="; "))
+                 + _other_place_hint(ctx, keys, value, prefix="; "))
         return
     # 2. a sibling with a near name (typo)
-    if isinstance(key, str):
+    if isinstance(key, str) and suggest:
         sib = closest(key, parent.children.keys())
         if sib is not None:
             ctx.emit("unknown-key", ERROR, keys, f"unknown key `{key}` {where}: helm silently ignores it",
@@ -261,30 +389,70 @@ def unknown_key(ctx: Ctx, parent: KeyNode, keys: tuple, value) -> None:
                      ctx.rename_fix(keys, sib, f"rename to {sib}"))
             return
     # 3. the key exists elsewhere in this version's tree
-    other = _other_place_hint(ctx, keys)
+    other = _other_place_hint(ctx, keys, value)
     if other:
         ctx.emit("misplaced-key", ERROR, keys, f"`{key}` is not read {where} on {_cv(ctx)}: helm silently ignores it",
                  other)
         return
     # 4. a near name anywhere in the tree
-    if isinstance(key, str):
-        near = _closest_anywhere(ctx.f, key)
-        hint = f"did you mean `{near}`?" if near else \
-            f"{_cv(ctx)} reads no such key; see `gaie-tui schema --chart {ctx.f.family}@{ctx.f.version}`"
-        ctx.emit("unknown-key", ERROR, keys, f"unknown key `{key}` {where}: helm silently ignores it", hint)
+    near = _closest_anywhere(ctx.f, key) if isinstance(key, str) and suggest else None
+    hint = f"did you mean `{near}`?" if near else _what_to_do(ctx, parent, keys)
+    ctx.emit("unknown-key", ERROR, keys, f"unknown key `{key}` {where}: helm silently ignores it", hint)
 
 
-def _other_place_hint(ctx: Ctx, keys, prefix: str = "") -> str:
+def _what_to_do(ctx: Ctx, parent: KeyNode, keys) -> str:
+    """No near name: say to remove it, and what the enclosing block does read."""
+    known = sorted(k for k, c in parent.children.items() if c.read or c.listed)
+    if not known:
+        return f"remove it: {_cv(ctx)} reads nothing here"
+    shown = ", ".join(f"`{k}`" for k in known[:8]) + (f" and {len(known) - 8} more" if len(known) > 8 else "")
+    block = f"in `{format_path(keys[:-1])}`" if len(keys) > 1 else "at the top level"
+    return f"remove it, or use one of the keys {_cv(ctx)} reads {block}: {shown}"
+
+
+def unknown_summary(ctx: Ctx) -> None:
+    if ctx.unknown_hidden:
+        ctx.emit("unknown-key", ERROR, (),
+                 f"… and {ctx.unknown_hidden:,} more keys {_cv(ctx)} does not read (not listed one by one)",
+                 "this does not look like a values file; check that it is the file you meant")
+
+
+def _other_place_hint(ctx: Ctx, keys, value=None, prefix: str = "") -> str:
     key = keys[-1]
     if not isinstance(key, str):
         return ""
     paths = [p for p in ctx.f.names.get(key, []) if p != norm_path(keys)]
+    paths = [p for p in paths if _fits(ctx, p, value)]
     if not paths:
         return ""
-    # prefer the place that shares the user's trailing context
-    paths.sort(key=lambda p: (p.count("."), p))
+    # the place whose own keys the user's block uses most, then the shallowest
+    paths.sort(key=lambda p: (-_overlap(ctx, p, value), p.count("."), p))
     shown = ", ".join(f"`{p}`" for p in paths[:3])
     return f"{prefix}on {ctx.f.version} `{key}` is read at {shown}"
+
+
+def _fits(ctx: Ctx, path: str, value) -> bool:
+    """A same-named key elsewhere is only a suggestion when the user's value could mean it: a map
+    whose keys that place knows, a list where a list goes, a scalar where a scalar goes."""
+    node = ctx.f.tree.find(path)
+    if node is None or value is None:
+        return node is not None
+    if isinstance(value, dict):
+        if node.type not in ("object", None):
+            return False
+        if node.open or not value:
+            return True
+        return all(k in node.children for k in value)
+    if isinstance(value, list):
+        return node.type in ("array", None)
+    return node.type not in ("object", "array")
+
+
+def _overlap(ctx: Ctx, path: str, value) -> int:
+    node = ctx.f.tree.find(path)
+    if node is None or not isinstance(value, dict):
+        return 0
+    return sum(1 for k in value if k in node.children)
 
 
 def _closest_anywhere(f: ChartFacts, key: str) -> str | None:
@@ -348,7 +516,11 @@ def _skip_required(ctx: Ctx, dotted: str) -> bool:
 
 def _required_hint(ctx: Ctx, dotted: str) -> str:
     if dotted.endswith("matchLabels"):
-        return 'the labels your model-server pods carry, e.g. matchLabels: {llm-d.ai/inference-serving: "true"}'
+        from ..values.answers import DEFAULT_SELECTOR
+        k, v = next(iter(DEFAULT_SELECTOR.items()))  # the label `generate` writes
+        return (f'the labels your model-server pods carry, e.g. matchLabels: {{{k}: "{v}"}} (selects pods '
+                f"labelled {k}={v}); if another file sets it, check the files together: "
+                "validate -f base.yaml -f this.yaml")
     if dotted.endswith(("cpu", "memory")):
         return "set the EPP's resource requests, e.g. cpu: \"4\", memory: 8Gi"
     return "set it"

@@ -142,7 +142,8 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 
 def _limit(name: str) -> int:
-    return 1 if len(name) <= 4 else 2 if len(name) <= 12 else 3
+    # one or two letters are too short for any guess to mean something (`a` is not a typo of `v`)
+    return 0 if len(name) <= 2 else 1 if len(name) <= 4 else 2 if len(name) <= 12 else 3
 
 
 def closest(name: str, candidates) -> str | None:
@@ -157,21 +158,34 @@ def closest(name: str, candidates) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SecretInfo:
+    """A Secret the caller found (names and data keys from metadata only, never values): the
+    literal-token fix points at one of them with a key it really has."""
+
+    name: str
+    keys: tuple[str, ...] | None = None   # None: the keys could not be learnt
+
+
 class Ctx:
-    def __init__(self, src: Source, facts: ChartFacts) -> None:
+    def __init__(self, src: Source, facts: ChartFacts, secrets: tuple[SecretInfo, ...] = ()) -> None:
         self.src = src
         self.f = facts
         self.values: dict = src.values or {}
-        self.defaults: dict = facts.chart.knowledge.defaults
+        defaults = facts.chart.knowledge.defaults
+        self.defaults: dict = defaults if isinstance(defaults, dict) else {}
         self.lay = facts.layout
         self.diags: list[Diagnostic] = []
         self.claimed: set[tuple] = set()
+        self.secrets = tuple(secrets)
+        self.unknown_seen = 0      # unknown keys met so far (suggestions and listing are capped)
+        self.unknown_hidden = 0
 
     # helpers -----------------------------------------------------------------------------
     def emit(self, code: str, severity: str, keys, message: str, hint: str = "", fix: Fix | None = None,
              at=None) -> Diagnostic:
-        line, col = self.src.where(keys if at is None else at)
-        d = Diagnostic(code, severity, format_path(keys), line, col, message, hint, fix)
+        file, line, col = self.src.locate(keys if at is None else at)
+        d = Diagnostic(code, severity, format_path(keys), line, col, message, hint, fix, file=file)
         self.diags.append(d)
         return d
 
@@ -186,42 +200,56 @@ class Ctx:
         return get(self.values, _split(dotted))
 
     def effective(self, dotted: str):
-        """The value helm would see: the user's where set, else the chart default."""
+        """The value helm would see (its coalescing): the user's where set, maps merged over the
+        chart's, and an explicit null deleting the chart's default."""
         keys = _split(dotted)
         cur_u, cur_d = self.values, self.defaults
         for k in keys:
+            if isinstance(cur_u, dict) and k in cur_u and cur_u[k] is None:
+                return None  # `key:` with no value deletes the chart's default
             cur_u = cur_u.get(k) if isinstance(cur_u, dict) else None
             cur_d = cur_d.get(k) if isinstance(cur_d, dict) else None
         if cur_u is None:
             return cur_d
         if isinstance(cur_u, dict) and isinstance(cur_d, dict):
-            merged = dict(cur_d)
-            merged.update({k: v for k, v in cur_u.items() if v is not None})
-            return merged
+            from ..values.layers import coalesce
+            return coalesce(cur_u, cur_d)
         return cur_u
+
+    def locate(self, keys) -> tuple[str, int, int]:
+        return self.src.locate(keys)
+
+    def file_of(self, keys) -> str:
+        return self.src.locate(keys)[0]
 
     def rename_fix(self, keys, new_key: str, title: str) -> Fix | None:
         e = self.src.positions.get(tuple(keys))
         if e is None:
             return None
-        return Fix(title, e.line, e.column, e.line, e.key_end, new_key)
+        return Fix(title, e.line, e.column, e.line, e.key_end, new_key, file=self.file_of(keys))
 
     def value_fix(self, keys, new_value, title: str) -> Fix | None:
-        """Replace a key's value (scalar or block) with `new_value` dumped as YAML."""
+        """Replace a key's value (scalar or block) with `new_value` dumped as YAML. Comments inside
+        the replaced block are kept, above the new block; comments after it are not touched."""
         import yaml
+
+        from ..values.source import comments
         e = self.src.positions.get(tuple(keys))
         if e is None:
             return None
+        file = self.file_of(keys)
         if isinstance(new_value, (dict, list)) and new_value:
             indent = " " * (e.column - 1 + 2)
             body = yaml.safe_dump(new_value, default_flow_style=False, sort_keys=False, width=1000)
-            text = "\n" + "".join(indent + ln + "\n" for ln in body.rstrip("\n").splitlines())
-            # a block value's end mark sits where the next key starts: keep the line break and the
-            # next key's indentation out of the edit
-            end_line, end_col = _trim_end(self.src.text, e.value_end_line, e.value_end_column)
-            return Fix(title, e.line, e.key_end + 1, end_line, end_col, text.rstrip("\n"))
+            end_line, end_col = (e.content_end_line, e.content_end_column) if e.content_end_line else \
+                _trim_end(self.src.text_of(keys), e.value_end_line, e.value_end_column)
+            kept = [c.text for c in comments(self.src.text_of(keys))
+                    if (e.line, e.key_end) < (c.line, c.column) and (c.line, c.column) < (end_line, end_col)]
+            text = "".join("\n" + indent + c for c in kept) + "\n" + \
+                "\n".join(indent + ln for ln in body.rstrip("\n").splitlines())
+            return Fix(title, e.line, e.key_end + 1, end_line, end_col, text, file=file)
         scalar = yaml.safe_dump(new_value, default_flow_style=True).strip().removesuffix("...").strip()
-        return Fix(title, e.value_line, e.value_column, e.value_end_line, e.value_end_column, scalar)
+        return Fix(title, e.value_line, e.value_column, e.value_end_line, e.value_end_column, scalar, file=file)
 
 
 def _trim_end(text: str, line: int, col: int) -> tuple[int, int]:

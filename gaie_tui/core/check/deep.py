@@ -1,38 +1,45 @@
 """Layer 4 (`--deep`): render the values with the real chart and the real helm.
 
 - Render errors are mapped back to the user's key and line (`at <.Values.inferencePool.targetPorts>:
-  range can't iterate over 8000` → inferencePool.targetPorts).
+  range can't iterate over 8000` → inferencePool.targetPorts). A render that fails because of an
+  error layers 1–3 already reported (a missing required key, a wrong type) is not reported twice:
+  a `deep-skipped` note says the dead-setting analysis could not run, and why.
 - helm's coalesce warnings on stderr (a map where the chart has a list …) become diagnostics.
 - Dead settings: a leaf the user set has no effect when neither changing nor removing it changes
-  the rendered manifests (code `no-effect`). To keep this cheap, one render with every string and
-  number replaced by a unique probe token proves most leaves live at once (their token shows up in
-  the output); leaves inside a map the chart dumps whole are tested together; only the rest get a
-  render of their own. Renders run in parallel on one extracted copy of the chart.
+  the rendered manifests (code `no-effect`). One render with every string and number replaced by a
+  unique probe token proves most leaves live at once (their token shows up in the output); leaves
+  inside a map the chart dumps whole are tested together; the rest are changed and removed one by
+  one. A dead setting is then tried with each switch that could gate it (`…enabled`, `provider.name`)
+  turned on: the finding names the switch and its value, and a switched-off setting that only
+  repeats the chart's default is not reported at all. Every variant of a stage shares one helm run
+  (`render.BatchRenderer`): three helm runs at most for the whole analysis.
 """
 from __future__ import annotations
 
 import atexit
 import copy
 import json
-import os
 import re
 import shutil
-import subprocess
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
+from ..charts import templates
 from ..charts.store import Chart
 from ..values.diagnostics import Diagnostic, format_path, sort_diagnostics
 from ..values.source import Source, leaves
+from .render import BatchRenderer, Rendered  # noqa: F401  (Rendered re-exported)
 
 RELEASE = "gaie-tui-check"
 NAMESPACE = "gaie-tui-check"
 TIMEOUT = 60
 _PROBE = "gaietuiprobe"
-_PROBE_INT = 7_310_000
+# helm reads values through JSON: numbers are float64 and print in exponent form from 1e6 on
+# (7310000 → 7.31e+06), so probe numbers stay six digits
+_PROBE_INT = 731_000
 
 
 def find_helm(explicit: str | None = None) -> str | None:
@@ -81,38 +88,6 @@ def chart_dir(archive: Path) -> Path:
         return top
 
 
-@dataclass
-class Rendered:
-    ok: bool
-    manifests: str
-    stderr: str
-
-
-class Renderer:
-    def __init__(self, chart: Chart, helm: str, workdir: Path) -> None:
-        self.chart = chart
-        self.helm = helm
-        self.dir = chart_dir(chart.archive)
-        self.workdir = workdir
-        self._n = 0
-        self._lock = threading.Lock()
-
-    def render(self, values: dict) -> Rendered:
-        with self._lock:
-            self._n += 1
-            path = self.workdir / f"values-{self._n}.json"
-        path.write_text(json.dumps(values), encoding="utf-8")  # JSON is YAML; no re-quoting surprises
-        try:
-            proc = subprocess.run([self.helm, "template", RELEASE, str(self.dir), "--namespace", NAMESPACE,
-                                   "--values", str(path)], capture_output=True, text=True, timeout=TIMEOUT,
-                                  env={**os.environ, "HELM_DEBUG": "false"})
-        except subprocess.TimeoutExpired:
-            return Rendered(False, "", f"helm template did not finish within {TIMEOUT}s")
-        finally:
-            path.unlink(missing_ok=True)
-        return Rendered(proc.returncode == 0, proc.stdout, proc.stderr)
-
-
 # ---------------------------------------------------------------------------------------------
 def deep_check_source(src: Source, chart: Chart, *, helm: str | None = None, known=(),
                       jobs: int | None = None) -> list[Diagnostic]:
@@ -120,36 +95,311 @@ def deep_check_source(src: Source, chart: Chart, *, helm: str | None = None, kno
     if chart.archive is None or helm_bin is None:
         why = "no chart archive on this machine (bundled knowledge only)" if chart.archive is None else \
             "no helm binary found (PATH or GAIE_TUI_HELM)"
+        file, _, _ = src.locate(())
         return [Diagnostic("render-unavailable", "info", "", 1, 1, f"--deep skipped: {why}",
-                           "give the archive with --chart PATH.tgz or GAIE_TUI_CHART_DIRS, and install helm")]
+                           "give the archive with --chart PATH.tgz or GAIE_TUI_CHART_DIRS, and install helm",
+                           file=file)]
     values = src.values or {}
-    jobs = jobs or max(2, min(8, os.cpu_count() or 2))
-    with tempfile.TemporaryDirectory(prefix="gaie-tui-render-") as tmp, ThreadPoolExecutor(jobs) as pool:
-        r = Renderer(chart, helm_bin, Path(tmp))
-        candidates = _candidates(src, chart, known)
-        probe_values, probes = _probe(values, candidates, chart)
-        fut_base = pool.submit(r.render, values)
-        fut_probe = pool.submit(r.render, probe_values) if probes else None
-        base = fut_base.result()
-        out: list[Diagnostic] = []
-        if not base.ok:
-            return sort_diagnostics([render_error(src, base.stderr, chart)] + _warnings(src, base.stderr, known))
-        out.extend(_warnings(src, base.stderr, known))
-        live: set[tuple] = set()
-        if fut_probe is not None:
-            probed = fut_probe.result()
-            if probed.ok:
-                for keys, token in probes.items():
-                    if re.search(rf"(?<![0-9A-Za-z]){re.escape(token)}(?![0-9A-Za-z])", probed.manifests):
-                        live.add(keys)
-        rest = [k for k in candidates if k not in live]
-        out.extend(_dead(src, chart, r, pool, values, base.manifests, rest))
-    return sort_diagnostics(out)
+    from ..safeio import private_temp_dir
+    tmp = private_temp_dir("gaie-tui-render-")
+    try:
+        r = BatchRenderer(chart, helm_bin, tmp, folder=chart_dir(chart.archive))
+        return sort_diagnostics(_analyse(src, chart, r, values, known), files=src.files)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _analyse(src: Source, chart: Chart, r: BatchRenderer, values: dict, known) -> list[Diagnostic]:
+    candidates = _candidates(src, chart, known)
+    probe_values, probes = _probe(values, candidates, chart)
+    groups = _groups(chart, [k for k in candidates if k not in probes])
+    # stage 1: the values as written, the probe render, and a change of every leaf no probe can prove
+    variants = [values, probe_values] + [_perturbed(values, m, chart) for m in groups.values()]
+    first = r.render_many(variants)
+    base = first[0]
+    if not base.ok:
+        return _render_failed(src, chart, base.stderr, known)
+    out = _warnings(src, base.stderr, known)
+    live = _found(first[1], probes)
+
+    def changed(res: Rendered) -> bool:
+        return (not res.ok) or res.manifests != base.manifests
+
+    pending = {a: m for (a, m), res in zip(groups.items(), first[2:], strict=True) if not changed(res)}
+    pending.update(_groups(chart, [k for k in probes if k not in live]))
+    if not pending:
+        return out
+    # stage 2: change (where not done yet) and remove every leaf still unproven; and, for the
+    # switches that could gate them, a render with the switch on (to compare with in stage 3)
+    order = list(pending)
+    gates = {a: _gates(chart, values, a) for a in order}
+    switches = list(dict.fromkeys(g for gs in gates.values() for g in gs))
+    variants = [_perturbed(values, pending[a], chart) for a in order] + [_removed(values, a) for a in order] + \
+        [_switched(values, g) for g in switches]
+    second = r.render_many(variants)
+    n = len(order)
+    dead = [a for i, a in enumerate(order) if not changed(second[i]) and not changed(second[n + i])]
+    if not dead:
+        return out
+    on = {g: res for g, res in zip(switches, second[2 * n:], strict=True) if res.ok}
+    # stage 3: with each switch on, do the dead settings under it show up (probe tokens) or change
+    # the render (booleans and the like)?
+    variants, plan = [], []
+    for g, res in on.items():
+        under = [a for a in dead if g in gates[a]]
+        if not under:
+            continue
+        members = [k for a in under for k in pending[a]]
+        pv, pr = _probe(_switched(values, g), members, chart)
+        if pr:
+            variants.append(pv)
+            plan.append((g, "probe", pr))
+        for a in under:
+            if not any(k in pr for k in pending[a]):
+                variants.append(_perturbed(_switched(values, g), pending[a], chart, fallback_remove=a))
+                plan.append((g, "change", a))
+    third = r.render_many(variants) if variants else []
+    proven: dict[tuple, Gate] = {}
+    for (g, how, what), res in zip(plan, third, strict=True):
+        if how == "probe":
+            seen = _found(res, what)
+            for a in dead:
+                if a not in proven and g in gates[a] and any(k in seen for k in pending[a]):
+                    proven[a] = g
+        elif what not in proven and (not res.ok or res.manifests != on[g].manifests):
+            proven[what] = g
+    # a switch whose "on" render fails (it needs more settings than the file has): the templates
+    # themselves say whether the setting is read only under it
+    guards = None
+    for a in dead:
+        if a in proven or not gates[a]:
+            continue
+        guards = guards if guards is not None else _guards(r.dir)
+        path = ".".join(_map_keys(a))
+        for g in gates[a]:
+            if templates.gated_by(guards, path, ".".join(g.keys)):
+                proven[a] = g
+                break
+    for a in dead:
+        d = _dead_diagnostic(src, chart, a, pending[a], proven.get(a))
+        if d is not None:
+            out.append(d)
+    return out
+
+
+def _map_keys(keys: tuple) -> list[str]:
+    out: list[str] = []
+    for k in keys:  # the map path down to the first list index
+        if isinstance(k, int):
+            break
+        out.append(k)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _guards(chart_folder: Path) -> dict:
+    files = {}
+    for p in sorted(chart_folder.rglob("*")):
+        rel = p.relative_to(chart_folder).parts
+        if p.is_file() and "templates" in rel and p.stat().st_size < 1024 * 1024:
+            files[str(p)] = p.read_text(encoding="utf-8", errors="replace")
+    return templates.guarded_reads(files)
+
+
+def _found(res: Rendered, probes: dict[tuple, str]) -> set[tuple]:
+    if not res.ok:
+        return set()
+    return {keys for keys, token in probes.items()
+            if re.search(rf"(?<![0-9A-Za-z]){re.escape(token)}(?![0-9A-Za-z])", res.manifests)}
+
+
+def _switched(values: dict, gate: Gate) -> dict:
+    on = copy.deepcopy(values)
+    _set_path(on, gate.keys, gate.on)
+    return on
+
+
+@dataclass(frozen=True)
+class Gate:
+    keys: tuple          # the switch
+    on: object           # the value that turns it on
+    now: object          # its effective value now (None: unset)
+
+
+def _gates(chart: Chart, values: dict, anchor: tuple) -> list[Gate]:
+    """Switches that could decide whether `anchor` is read: booleans that are off in the blocks
+    around it (`tracing.enabled`, `monitoring.prometheus.enabled`, `proxy.enabled`), and a `name`
+    that selects a sibling block (`provider.name` for `provider.istio.*`)."""
+    eff = _effective_values(values, chart)
+    out: list[Gate] = []
+    seen: set[tuple] = set()
+    keys = _map_keys(anchor)
+    for depth in range(len(keys) - 1, 0, -1):
+        block = tuple(keys[:depth])
+        node = chart.tree.find(".".join(block))
+        if node is None:
+            continue
+        # a selector: block.name picks block.<x>
+        sel = node.children.get("name")
+        if sel is not None and depth < len(keys) and keys[depth] != "name" and keys[depth] in node.children:
+            now = _get_or(eff, block + ("name",))
+            if now != keys[depth]:
+                g = Gate(block + ("name",), keys[depth], now)
+                if g.keys not in seen:
+                    seen.add(g.keys)
+                    out.append(g)
+        for path, child in _booleans(node, block, 2):
+            if path in seen or path == tuple(anchor):
+                continue
+            now = _get_or(eff, path)
+            if now is not True:
+                seen.add(path)
+                out.append(Gate(path, True, now))
+        if len(out) >= 6:
+            break
+    return out[:6]
+
+
+def _booleans(node, prefix: tuple, depth: int):
+    for name, child in node.children.items():
+        if child.type == "boolean" and name in ("enabled", "enable", "create"):
+            yield prefix + (name,), child
+    if depth > 1:
+        for name, child in node.children.items():
+            if child.type == "object":
+                yield from _booleans(child, prefix + (name,), depth - 1)
+
+
+def _effective_values(values: dict, chart: Chart) -> dict:
+    from ..values.layers import coalesce
+    defaults = chart.knowledge.defaults if isinstance(chart.knowledge.defaults, dict) else {}
+    return coalesce(values, defaults)
+
+
+def _get_or(values, keys):
+    cur = values
+    for k in keys:
+        if not isinstance(cur, dict) or k not in cur:
+            return None
+        cur = cur[k]
+    return cur
+
+
+def _dead_diagnostic(src: Source, chart: Chart, anchor: tuple, members: list[tuple],
+                     gate: Gate | None) -> Diagnostic | None:
+    file, line, col = src.locate(anchor)
+    name = format_path(anchor)
+    if gate is None:
+        return Diagnostic(
+            "no-effect", "warning", name, line, col,
+            f"`{name}` has no effect on {chart.name} {chart.version}: changing or removing it leaves the "
+            "rendered manifests identical",
+            "remove it, or check the chart version's values for where this setting lives now", file=file)
+    defaults = chart.knowledge.defaults if isinstance(chart.knowledge.defaults, dict) else {}
+    if all(_get_or(defaults, k) is not None and _get_or(defaults, k) == _get_or(src.values, k) for k in members):
+        return None  # switched off and only repeating the chart's default: nothing to say
+    gname = format_path(gate.keys)
+    now = "unset" if gate.now is None else _scalar(gate.now)
+    where = ""
+    if src.has(gate.keys):
+        gfile, gline, _ = src.locate(gate.keys)
+        where = f" ({gfile + ':' if gfile and gfile != file else 'line '}{gline})"
+    else:
+        where = " (the chart's default)" if gate.now is not None else ""
+    on = _scalar(gate.on)
+    return Diagnostic(
+        "no-effect", "warning", name, line, col,
+        f"`{name}` has no effect while `{gname}` is {now}{where}: the chart reads it only when "
+        f"`{gname}` is {on}",
+        f"set `{gname}: {on}` if you want it to take effect; otherwise remove it", file=file)
+
+
+def _scalar(v) -> str:
+    """A value as the user would write it in YAML (`true`, `istio`, `"010"`)."""
+    if isinstance(v, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", v) and \
+            v.lower() not in ("true", "false", "yes", "no", "on", "off", "null", "y", "n"):
+        return v
+    return json.dumps(v)
+
+
+def _groups(chart: Chart, keys_list: list[tuple]) -> dict[tuple, list[tuple]]:
+    """Leaves inside a map the chart passes through whole are tested together, as one setting;
+    so are the items of a list of plain values (`args: [a, b]` is one setting)."""
+    groups: dict[tuple, list[tuple]] = {}
+    for keys in keys_list:
+        node, _deep, _ = chart.tree.resolve(list(keys))
+        anchor = keys
+        if node is not None and node.open:
+            anchor = _open_anchor(chart, keys)
+        elif keys and isinstance(keys[-1], int):
+            anchor = keys[:-1]
+        groups.setdefault(anchor, []).append(keys)
+    return groups
+
+
+def _perturbed(values: dict, members: list[tuple], chart: Chart, fallback_remove: tuple | None = None) -> dict:
+    pert = copy.deepcopy(values)
+    changed = False
+    for k in members:
+        nv = _perturb(_get(values, k), k, chart)
+        if nv is not None:
+            _set(pert, k, nv)
+            changed = True
+    if not changed and fallback_remove is not None:
+        _delete(pert, fallback_remove)
+    return pert
+
+
+def _removed(values: dict, anchor: tuple) -> dict:
+    removed = copy.deepcopy(values)
+    _delete(removed, anchor)
+    return removed
+
+
+def _set_path(values: dict, keys: tuple, v) -> None:
+    cur = values
+    for k in keys[:-1]:
+        if not isinstance(cur.get(k), dict):
+            cur[k] = {}
+        cur = cur[k]
+    cur[keys[-1]] = v
+
+
+def _render_failed(src: Source, chart: Chart, stderr: str, known) -> list[Diagnostic]:
+    """A render that fails: say why, unless layers 1–3 already did; the dead-setting analysis
+    cannot run either way, and a note says so (with what to do)."""
+    err = render_error(src, stderr, chart)
+    errors = [d for d in known if d.severity == "error"]
+    required = [d for d in errors if d.code == "missing-required"]
+    cause = err.message.split(": ", 1)[-1]
+    if required and "is required" in stderr:
+        missing = ", ".join(f"`{d.path}`" for d in required)
+        first = required[0]
+        return [Diagnostic("deep-skipped", "info", first.path, first.line, first.column,
+                           f"the dead-setting analysis was skipped: these values do not render on their own "
+                           f"({missing} is required and nothing sets it)",
+                           "check this file together with the layers that set it, in helm's order: "
+                           "gaie-tui validate --deep -f base.yaml -f this.yaml", file=first.file)]
+    same = [d for d in errors if err.path and (d.path == err.path or d.path.startswith(err.path + ".")
+                                                  or err.path.startswith(d.path + "."))]
+    if same or (not err.path and errors):
+        at = (same or errors)[0]
+        return [Diagnostic("deep-skipped", "info", at.path, at.line, at.column,
+                           f"helm template fails ({cause}), because of the error reported here; the "
+                           "dead-setting analysis was skipped",
+                           "fix the errors first; --deep then looks for settings with no effect", file=at.file)]
+    return [replace(err, hint=err.hint + " (settings with no effect are looked for once it renders)")] + \
+        _warnings(src, stderr, known)
+
+
+# info notes that already say a setting is ignored: no need to prove it dead again
+_EXPLAINED = {"ignored-image-key", "not-read", "not-in-version", "unknown-key", "misplaced-key", "istio-location",
+              "no-istio-support", "traffic-policy-dropped", "deprecated-top-level"}
 
 
 def _candidates(src: Source, chart: Chart, known) -> list[tuple]:
     """Leaves the user set that no earlier diagnostic already explains."""
-    flagged = [d.path for d in known if d.severity in ("error", "warning") and d.path]
+    flagged = [d.path for d in known if d.path and (d.severity in ("error", "warning") or d.code in _EXPLAINED)]
     out = []
     for keys, _v in leaves(src.values or {}):
         p = format_path(keys)
@@ -210,50 +460,6 @@ def _perturb(v, keys=(), chart: Chart | None = None):
     return None
 
 
-def _dead(src, chart, r: Renderer, pool, values, baseline: str, rest: list[tuple]) -> list[Diagnostic]:
-    if not rest:
-        return []
-    # group leaves inside a map the chart passes through whole: tested together
-    groups: dict[tuple, list[tuple]] = {}
-    for keys in rest:
-        node, _deep, _ = chart.tree.resolve(list(keys))
-        anchor = keys
-        if node is not None and node.open:
-            anchor = _open_anchor(chart, keys)
-        groups.setdefault(anchor, []).append(keys)
-
-    def changed(mutated: dict) -> bool:
-        res = r.render(mutated)
-        return (not res.ok) or res.manifests != baseline
-
-    def test(anchor: tuple, members: list[tuple]) -> tuple[tuple, list[tuple], bool]:
-        pert = copy.deepcopy(values)
-        any_pert = False
-        for k in members:
-            nv = _perturb(_get(values, k), k, chart)
-            if nv is not None:
-                _set(pert, k, nv)
-                any_pert = True
-        if any_pert and changed(pert):
-            return anchor, members, True
-        removed = copy.deepcopy(values)
-        _delete(removed, anchor)
-        return anchor, members, changed(removed)
-
-    out: list[Diagnostic] = []
-    for anchor, members, is_live in pool.map(lambda kv: test(*kv), groups.items()):
-        if is_live:
-            continue
-        line, col = src.where(anchor)
-        name = format_path(anchor)
-        out.append(Diagnostic(
-            "no-effect", "warning", name, line, col,
-            f"`{name}` has no effect on {chart.name} {chart.version}: changing or removing it leaves the "
-            "rendered manifests identical",
-            "remove it, or check the chart version's values for where this setting lives now"))
-    return out
-
-
 def _open_anchor(chart: Chart, keys: tuple) -> tuple:
     node = chart.tree.root
     for i, k in enumerate(keys):
@@ -293,10 +499,10 @@ def render_error(src: Source, stderr: str, chart: Chart) -> Diagnostic:
         if (not keys) and (m := _ITERATE.search(text)):
             keys = _leaf_with_value(src, m[1].strip())
     keys = keys or ()
-    line, col = src.where(keys)
+    file, line, col = src.locate(keys)
     return Diagnostic("render-error", "error", format_path(keys), line, col,
                       f"helm template fails with {chart.name} {chart.version}: {cause}",
-                      "fix this setting; `helm template` must succeed before anything can be deployed")
+                      "fix this setting; `helm template` must succeed before anything can be deployed", file=file)
 
 
 def _user_prefix(src: Source, parts: list[str]) -> tuple:
@@ -324,11 +530,11 @@ def _warnings(src: Source, stderr: str, known) -> list[Diagnostic]:
         keys = _user_prefix(src, parts)
         if not keys or format_path(keys) in flagged:
             continue
-        line, col = src.where(keys)
+        file, line, col = src.locate(keys)
         out.append(Diagnostic("render-warning", "warning", format_path(keys), line, col,
                               f"helm ignores `{format_path(keys)}`: its shape does not match the chart's default "
                               "(a list where the chart has a map, or the other way round)",
-                              "write it in the shape the chart's values.yaml uses"))
+                              "write it in the shape the chart's values.yaml uses", file=file))
         flagged.add(format_path(keys))
     return out
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from ..charts import images, layouts, versions
 from ..charts.schema import KeyNode
-from ..values.diagnostics import format_path
+from ..values.diagnostics import format_path, shown_value
 from .context import ERROR, INFO, WARNING, Ctx, _split, family_index, version_span
 
 EXT_PROC_PORT = 9002
@@ -139,9 +139,11 @@ def rule_flags(ctx: Ctx) -> None:
             except ValueError:
                 continue
             if level > 1:
-                ctx.emit("flags-verbose", WARNING, fkeys,
-                         f"EPP log verbosity v={level}: above 1 the endpoint picker logs per request and loses "
-                         "throughput under load", "use v: 1 in production (llm-d's istio profile sets 1)",
+                # a deliberate choice in llm-d's own precise-prefix-cache guides: advice, not a mistake
+                ctx.emit("flags-verbose", INFO, fkeys,
+                         f"EPP log verbosity v={level}: above 1 the endpoint picker logs per request, which costs "
+                         "throughput under load", "fine while debugging; use v: 1 for production traffic "
+                         "(llm-d's istio profile sets 1)",
                          ctx.value_fix(fkeys, 1, "set v to 1"))
 
 
@@ -182,24 +184,71 @@ def rule_env(ctx: Ctx) -> None:
                 _hf_literal(ctx, keys + (i, "value"), name)
 
 
+DEFAULT_HF_SECRET = ("llm-d-hf-token", "HF_TOKEN")   # llm-d's convention (facts/llm-d.md)
+_TOKEN_KEYS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_TOKEN", "token")
+
+
+def hf_secret_for(ctx: Ctx, env_name: str) -> tuple[str, str, str]:
+    """(secret, key, what the user still has to do) for reading `env_name` from a Secret: a secret
+    the caller found and a key it really has, else llm-d's convention and the command creating it."""
+    create = (f"create it: kubectl create secret generic {DEFAULT_HF_SECRET[0]} "
+              f"--from-literal={DEFAULT_HF_SECRET[1]}=<token>")
+    for want in (env_name, *_TOKEN_KEYS):
+        for s in ctx.secrets:
+            if s.keys and want in s.keys:
+                return s.name, want, f"Secret {s.name} has the key {want}"
+    for s in ctx.secrets:
+        if s.keys is None:
+            return s.name, DEFAULT_HF_SECRET[1], f"check that Secret {s.name} has the key {DEFAULT_HF_SECRET[1]}"
+    if ctx.secrets:
+        s = ctx.secrets[0]
+        return s.name, DEFAULT_HF_SECRET[1], (f"Secret {s.name} has no token key ({', '.join(s.keys or ())}); "
+                                              f"add {DEFAULT_HF_SECRET[1]} to it")
+    return DEFAULT_HF_SECRET[0], DEFAULT_HF_SECRET[1], create
+
+
 def _hf_literal(ctx: Ctx, keys, name: str) -> None:
     ctx.claim(keys)
+    secret, skey, todo = hf_secret_for(ctx, name)
     fix = None
     if keys[-1] == "value":
+        item = get_user(ctx, keys[:-1])
         e = ctx.src.positions.get(tuple(keys))
-        if e is not None:
+        if e is not None and isinstance(item, dict) and item.get("valueFrom") is not None:
+            fix = _drop_value_fix(ctx, keys, e)
+        elif e is not None:
             indent = " " * (e.column - 1)
-            text = (f"valueFrom:\n{indent}  secretKeyRef:\n{indent}    name: llm-d-hf-token\n"
-                    f"{indent}    key: {name}")
+            text = (f"valueFrom:\n{indent}  secretKeyRef:\n{indent}    name: {secret}\n"
+                    f"{indent}    key: {skey}")
             from ..values.diagnostics import Fix
-            fix = Fix("read the token from Secret llm-d-hf-token", e.line, e.column, e.value_end_line,
-                      e.value_end_column, text)
+            fix = Fix(f"read the token from Secret {secret} (key {skey})", e.line, e.column, e.value_end_line,
+                      e.value_end_column, text, file=ctx.file_of(keys))
+    has_ref = keys[-1] == "value" and isinstance(get_user(ctx, keys[:-1]), dict) and \
+        get_user(ctx, keys[:-1] + ("valueFrom",)) is not None
     ctx.emit("hf-token-literal", ERROR, keys,
              f"`{name}` holds a literal token in the values file (value not shown); values files end up in "
              "helm's release history, records and git",
-             "create a Secret (kubectl create secret generic llm-d-hf-token --from-literal=HF_TOKEN=…) and use "
-             f"`valueFrom: {{secretKeyRef: {{name: llm-d-hf-token, key: {name}}}}}`; revoke the exposed token",
-             fix)
+             ("delete the literal `value`: this item already reads the token through `valueFrom`; revoke the "
+              "exposed token") if has_ref else
+             (f"use `valueFrom: {{secretKeyRef: {{name: {secret}, key: {skey}}}}}` ({todo}); revoke the exposed "
+              "token"), fix)
+
+
+def _drop_value_fix(ctx: Ctx, keys, e):
+    """Delete `value: <token>` from an env item that already has `valueFrom`."""
+    from ..values.diagnostics import Fix
+    lines = ctx.src.text_of(keys).splitlines(keepends=True)
+    file = ctx.file_of(keys)
+    title = "delete the literal value (valueFrom already reads the Secret)"
+    prefix = lines[e.line - 1][: e.column - 1]
+    if not prefix.strip():
+        return Fix(title, e.line, 1, e.value_end_line + 1, 1, "", file=file)
+    # `- value: …` carries the item's dash: pull the next key up onto the dash line
+    nxt = e.value_end_line + 1
+    if nxt <= len(lines) and lines[nxt - 1].strip() and not lines[nxt - 1].lstrip().startswith("#"):
+        ind = len(lines[nxt - 1]) - len(lines[nxt - 1].lstrip(" "))
+        return Fix(title, e.line, e.column, nxt, ind + 1, "", file=file)
+    return None
 
 
 def rule_token_anywhere(ctx: Ctx) -> None:
@@ -219,7 +268,7 @@ def rule_ext_proc_port(ctx: Ctx) -> None:
         return
     ctx.claim(keys)
     ctx.emit("ext-proc-port", ERROR, keys,
-             f"extProcPort {v}: the chart uses it for the Service and the InferencePool but the EPP container "
+             f"extProcPort {shown_value(v)}: the chart uses it for the Service and the InferencePool but the EPP container "
              f"keeps listening on {EXT_PROC_PORT}, so the gateway's ext-proc calls go nowhere",
              f"leave extProcPort at {EXT_PROC_PORT}", ctx.value_fix(keys, EXT_PROC_PORT, f"set extProcPort to {EXT_PROC_PORT}"))
 
@@ -244,13 +293,16 @@ def rule_provider(ctx: Ctx) -> None:
         return
     if low not in ("istio", "gke", "none", ""):
         ctx.emit("provider-name", INFO, keys,
-                 f"provider.name `{v}`: the chart renders extra objects only for istio and gke; anything else "
+                 f"provider.name `{shown_value(v)}`: the chart renders extra objects only for istio and gke; anything else "
                  "behaves like none", "use none for kgateway/agentgateway (they need nothing from this chart)")
 
 
 def rule_provider_profile(ctx: Ctx) -> None:
     """Istio: llm-d's connection-pool limits and flags, one diagnostic per missing/changed setting."""
-    if get_user(ctx, ("provider", "name")) != "istio" or ctx.lay.istio is None:
+    name = get_user(ctx, ("provider", "name"))
+    # `Istio` means istio (provider-case says so): check the profile too, so fixing the case
+    # brings no surprise findings
+    if not isinstance(name, str) or name.strip().lower() != "istio" or ctx.lay.istio is None:
         return
     profile = _istio_profile()
     block = _split(ctx.lay.istio)
@@ -270,8 +322,9 @@ def rule_provider_profile(ctx: Ctx) -> None:
                      "circuit breaker (1024) can overflow the ext-proc stream under load",
                      f"add {sub[-1]}: {expected} under {format_path(keys[:-1])}")
         elif str(have) != str(expected):
+            shown = shown_value(have)
             ctx.emit("provider-changed", WARNING, keys,
-                     f"`{dotted}` is {have}; llm-d's istio profile sets {expected}",
+                     f"`{dotted}` is {shown}; llm-d's istio profile sets {expected}",
                      f"use {expected} unless you have measured otherwise",
                      ctx.value_fix(keys, expected, f"set {sub[-1]} to {expected}"))
     fkeys = _flags_keys(ctx)
@@ -342,15 +395,20 @@ def rule_image(ctx: Ctx) -> None:
     img = ctx.effective(".".join(ikeys)) or {}
     reg_key, repo_key = ctx.lay.image_keys
     registry, repository, tag = img.get(reg_key), img.get(repo_key), img.get("tag")
+    repo = f"{registry.rstrip('/')}/{repository}" if isinstance(registry, str) and isinstance(repository, str) \
+        else None
     if "tag" in user_img:
         t = user_img.get("tag")
         if t is None or images.is_unpinned(str(t)):
+            tag_hint = images.suggest_tag(repo, ctx.f.family, ctx.f.version) if repo else None
             ctx.emit("image-unpinned", WARNING, ikeys + ("tag",),
-                     f"image tag `{t}` is not a release: it changes under you and the chart may not match it",
-                     "pin a release tag, e.g. v0.10.0")
-    if not isinstance(registry, str) or not isinstance(repository, str):
+                     f"image tag `{shown_value(t)}` is not a release: it changes under you and the chart may not "
+                     "match it",
+                     f"pin a release tag of {repo}, e.g. {tag_hint}" if tag_hint else
+                     f"pin the release tag (vX.Y.Z) of {repo or 'the image'} you tested",
+                     ctx.value_fix(ikeys + ("tag",), tag_hint, f"pin tag {tag_hint}") if tag_hint else None)
+    if repo is None:
         return
-    repo = f"{registry.rstrip('/')}/{repository}"
     at = ikeys + (repo_key,) if repo_key in user_img else ikeys + (reg_key,) if reg_key in user_img else ikeys
     if repo == images.RENAMED_REPO:
         ctx.emit("image-renamed", INFO, at, images.RENAMED_NOTE,
@@ -362,10 +420,14 @@ def rule_image(ctx: Ctx) -> None:
     paired = images.paired_tags(fam, ctx.f.version)
     if repo in (images.RENAMED_REPO, images.CURRENT_REPO):
         if paired and tag not in paired:
+            # the paired tag may live in the other repository (renamed in May 2026): name it whole
+            in_repo = paired[-1] in images.known_tags(repo)
+            other = images.CURRENT_REPO if repo == images.RENAMED_REPO else images.RENAMED_REPO
+            use = f"tag {paired[-1]}" if in_repo else f"{other}:{paired[-1]}"
             ctx.emit("image-unpaired", INFO, ikeys + ("tag",) if "tag" in user_img else at,
                      f"llm-d deployed {fam} {ctx.f.version} with endpoint picker {', '.join(paired)}, not {tag}; "
                      "a chart's RBAC and flags match the EPP of its time (skew can crash-loop with \"forbidden\")",
-                     f"use tag {paired[-1]}, or check the EPP's release notes for RBAC changes")
+                     f"use {use}, or check the EPP's release notes for RBAC changes")
         elif not paired:
             ctx.emit("image-unpaired", INFO, ikeys + ("tag",) if "tag" in user_img else at,
                      f"llm-d never paired an endpoint picker with {fam} {ctx.f.version}; {tag} is untested with it",
@@ -447,6 +509,14 @@ def explain_image_key(ctx: Ctx, parent: KeyNode, keys, value) -> bool:
     if other not in parent.children:
         return False
     which = "hub`/`name" if key in ("hub", "name") else "registry`/`repository"
+    image = get_user(ctx, keys[:-1])
+    if isinstance(image, dict) and other in image:
+        # both layouts' keys, on purpose (one file for several chart versions): harmless here
+        ctx.emit("ignored-image-key", INFO, keys,
+                 f"`{format_path(keys)}` is ignored by {ctx.f.family} {ctx.f.version}, which reads `{other}` "
+                 f"(also set here); `{key}` only serves charts with the other image keys",
+                 f"nothing to do if this file serves several chart versions; otherwise remove `{key}`")
+        return True
     ctx.emit("ignored-image-key", ERROR, keys,
              f"`{format_path(keys)}` is ignored by {ctx.f.family} {ctx.f.version}: its image keys are "
              f"`{'registry`/`repository' if key in ('hub', 'name') else 'hub`/`name'}`, so `{which}` leave the "
@@ -477,11 +547,22 @@ def explain_istio(ctx: Ctx, parent: KeyNode, keys, value) -> bool:
 
 def explain_misplaced_known(ctx: Ctx, parent: KeyNode, keys, value) -> bool:
     """Known mistakes: the seed's `inferenceExtension.provider`, `routing.*`/`gateway.*` from other charts."""
-    if len(keys) == 2 and keys[1] == "provider" and keys[0] == ctx.lay.epp.split(".")[0]:
+    epp = _split(ctx.lay.epp)
+    if len(keys) >= 2 and keys[-1] == "provider" and tuple(keys[:-1]) in (epp, epp[:1], _split(ctx.lay.pool)):
         ctx.emit("misplaced-key", ERROR, keys,
-                 f"`{format_path(keys)}` is ignored: the chart reads the provider at the top level (`provider`), "
-                 "so no DestinationRule or GKE policy is rendered",
-                 "move the block to top-level `provider:`")
+                 f"`{format_path(keys)}` is ignored: the chart reads the gateway provider at the top level "
+                 "(`provider`), so no DestinationRule or GKE policy is rendered",
+                 "move the block to top-level `provider:` (with `name: istio` or `gke` and, for istio, "
+                 f"`{ctx.lay.istio or 'provider.istio'}.destinationRule`)")
+        return True
+    if tuple(keys) in (epp + ("service",), epp[:1] + ("service",)):
+        ports = ctx.lay.extra_service_ports
+        ctx.emit("unknown-key", ERROR, keys,
+                 f"`{format_path(keys)}` is ignored: {ctx.f.family} {ctx.f.version} renders the EPP Service "
+                 "itself (ClusterIP, the ext-proc, health and metrics ports) and takes no Service settings",
+                 f"remove it; extra Service ports go in `{ports}` (a list of name/port/protocol/targetPort); "
+                 "a different Service type or annotations need a patch after install (e.g. a kustomize "
+                 "post-renderer)")
         return True
     if len(keys) == 1 and keys[0] in ("routing", "gateway", "modelservice", "ms"):
         ctx.emit("misplaced-key", ERROR, keys,

@@ -1,8 +1,11 @@
 """Diagnostics: what the checker says about a values file, as plain data the UI renders and the
-CLI prints. Positions are 1-based and point at the setting's own key."""
+CLI prints. Positions are 1-based and point at the setting's own key; with layered values
+(`-f base.yaml -f overlay.yaml`) `file` names the layer whose line it is ("" for a single file)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+
+from ..redact import redact
 
 SEVERITIES = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -19,6 +22,7 @@ class Fix:
     end_line: int
     end_column: int
     text: str
+    file: str = ""     # the layer the positions are in ("" for a single file)
 
     def apply(self, source: str) -> str:
         lines = source.splitlines(keepends=True)
@@ -40,10 +44,18 @@ class Diagnostic:
     message: str
     hint: str = ""
     fix: Fix | None = field(default=None, compare=False)
+    file: str = ""     # the layer this line is in ("" when one file is checked)
 
     def __post_init__(self) -> None:
         if self.severity not in _RANK:
             raise ValueError(f"unknown severity {self.severity!r}")
+        # messages quote values and helm's errors: a token must never reach a terminal, log or
+        # record through them, whatever rule wrote the text
+        for name in ("message", "hint", "path"):
+            text = getattr(self, name)
+            clean = redact(text)
+            if clean != text:
+                object.__setattr__(self, name, clean)
 
     @property
     def sort_key(self) -> tuple:
@@ -53,8 +65,8 @@ class Diagnostic:
         return self.sort_key < other.sort_key
 
     def to_json(self) -> dict:
-        return {"code": self.code, "severity": self.severity, "path": self.path, "line": self.line,
-                "column": self.column, "message": self.message, "hint": self.hint}
+        return {"code": self.code, "severity": self.severity, "file": self.file, "path": self.path,
+                "line": self.line, "column": self.column, "message": self.message, "hint": self.hint}
 
     def with_fix_dict(self) -> dict:
         d = self.to_json()
@@ -62,12 +74,14 @@ class Diagnostic:
         return d
 
 
-def sort_diagnostics(diags) -> list[Diagnostic]:
-    """Sorted by position, then severity; exact duplicates removed."""
+def sort_diagnostics(diags, files=()) -> list[Diagnostic]:
+    """Sorted by file (in the order of `files`, the layers), then position, then severity; exact
+    duplicates removed."""
+    order = {f: i for i, f in enumerate(files)}
     seen: set = set()
     out: list[Diagnostic] = []
-    for d in sorted(diags):
-        key = (d.code, d.path, d.line, d.column, d.message)
+    for d in sorted(diags, key=lambda d: (order.get(d.file, -1 if not d.file else len(order)), d.file, d.sort_key)):
+        key = (d.file, d.code, d.path, d.line, d.column, d.message)
         if key not in seen:
             seen.add(key)
             out.append(d)
@@ -89,6 +103,19 @@ def summary(diags) -> str:
     c = counts(diags)
     parts = [f"{c[s]} {s}{'' if c[s] == 1 else 's'}" for s in SEVERITIES]
     return ", ".join(parts)
+
+
+def shown_value(v) -> str:
+    """A value as a YAML user writes it in a message: true/false, null, maps and lists as JSON —
+    never Python's True, None or {'a': 1}."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    if isinstance(v, (dict, list)):
+        import json
+        return json.dumps(v)
+    return str(v)
 
 
 def format_path(keys) -> str:
@@ -118,6 +145,9 @@ CODES: dict[str, str] = {
     "yaml-alias-bomb": "anchors/aliases expand to an absurd size (or refer to themselves)",
     "yaml-too-deep": "nesting deeper than any values file",
     "yaml-encoding": "the file is not UTF-8",
+    "yaml-tag": "a value's explicit tag (`!!int`, `!!bool` …) does not fit the value",
+    "yaml-indent": "an indentation mistake, pointed at the line that breaks the structure",
+    "yaml-go-bool": "an unquoted y/n: a boolean for helm, text for PyYAML and most editors",
     # layer 2: the chart version's schema
     "unknown-key": "a key the chart version does not read (with a did-you-mean)",
     "misplaced-key": "a key the chart reads elsewhere (e.g. provider under inferenceExtension)",
@@ -155,4 +185,10 @@ CODES: dict[str, str] = {
     "render-warning": "helm ignored a value of the wrong shape (coalesce warning)",
     "no-effect": "changing or removing the setting does not change the rendered manifests",
     "render-unavailable": "--deep could not run (no chart archive or no helm)",
+    "deep-skipped": "the dead-setting analysis could not run (the values do not render); says why",
+    # layered values (-f a -f b)
+    "overridden": "a later file replaces this value: it never reaches the chart",
+    # the checker itself
+    "checker-crashed": "could not check: the checker failed (details in the log); never a pass",
+    "chart-unusable": "could not check: the chart's own values.yaml is not a mapping (helm refuses it too)",
 }
