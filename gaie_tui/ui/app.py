@@ -107,7 +107,7 @@ class GaieApp(App):
         import time as _time
         self.clock = clock or _time.monotonic
         self._keymap, self._keymap_problem = load_keymap(keymap_file)
-        from .services import load_production_contexts
+        from ..core.production import load_production_contexts
         self.production_contexts, self._config_problem = load_production_contexts()
         self._screens: dict[str, object] = {}
         if simulated_banner:
@@ -115,7 +115,7 @@ class GaieApp(App):
 
     def production_reason(self, context: str | None, namespace: str | None) -> str | None:
         """Why this target is production (config.toml's production_contexts, or its name), else None."""
-        from .services import production_reason
+        from ..core.production import production_reason
         return production_reason(context, namespace, self.production_contexts)
 
     # ---- start ---------------------------------------------------------------------------
