@@ -20,6 +20,7 @@ class Session:
         self.context = context
         self.offline = offline                 # no cluster: values and review only
         self.record_dir = Path(record_dir) if record_dir else Path("gaie-records")
+        self.record_dir_is_temporary = False   # the demo's own folder, removed when it exits
         self.upstream_offline = upstream_offline   # versions and charts from the cache and bundled data only
         self.upstream_options: dict = {}       # Http timeouts/retries (tests make them short)
         self.wait_timeout = "5m0s"             # helm's --wait timeout
@@ -100,6 +101,28 @@ class Session:
         """The connected cluster, or None (offline, or not connected yet)."""
         with self._lock:
             return None if self.offline else self._cluster
+
+    def kube_args(self) -> list[str]:
+        """helm's options for this session's kubeconfig and context."""
+        args: list[str] = []
+        if self.kubeconfig:
+            args += ["--kubeconfig", self.kubeconfig]
+        if self.context:
+            args += ["--kube-context", self.context]
+        return args
+
+    @staticmethod
+    def helm_binary() -> str:
+        """The helm the headless commands use too (GAIE_TUI_HELM, PATH, a checkout's .tools)."""
+        from .cluster.helm import find_helm
+        return find_helm()
+
+    def deployed_values(self, release: str, namespace: str) -> str | None:
+        """The values of the deployed release (None offline or when there is none)."""
+        if self.offline:
+            return None
+        from .deploy.release import deployed_values
+        return deployed_values(self.helm_binary(), release, namespace, self.kube_args())
 
     def close(self) -> None:
         with self._lock:

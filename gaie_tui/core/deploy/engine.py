@@ -190,7 +190,8 @@ class DeployEngine:
 
     @property
     def waiting_for_approval(self) -> bool:
-        return self.outcome.status == "awaiting-approval"
+        """Everything before the approval is done and nothing stopped the run."""
+        return "preflight" in self.done and not self.approved_by and not self.outcome.finished
 
     @property
     def helm_running(self) -> bool:
