@@ -3,7 +3,7 @@
 A temporary folder holds the kubeconfig, the records and the wizard's draft; it is removed on
 exit, and the user's own kubeconfig is never read or written. Chart archives come from where they
 always do (GAIE_TUI_CHART_DIRS, the cache, the registry): a source checkout's `python3 dev.py demo`
-points GAIE_TUI_CHART_DIRS at ../shared/charts when it is there; the package never looks for it.
+points GAIE_TUI_CHART_DIRS at the shared chart folder beside it; the package never looks for one.
 """
 from __future__ import annotations
 
