@@ -91,6 +91,7 @@ class SetupScreen(WizardScreen):
         self._report = None          # core.upstream's VersionsReport, once it has answered
         self._namespaces: list[str] | None = None   # the cluster's, once connected
         self._waiting = None         # the "waiting for the cluster" dialog, while ctrl+n waits
+        self._ns_loading: str | None = None   # a namespace whose secrets and pods are being read
 
     def compose_body(self) -> ComposeResult:
         st = self.app.state
@@ -245,8 +246,8 @@ class SetupScreen(WizardScreen):
                 ns_input.value = ns
         self._note_namespace(ns)
         self.update_subtitle()
+        self._ns_loading = ns
         self.load_namespace(ns)
-        self._probe_answered()
 
     def _go_offline(self, why: str) -> None:
         from ...core.textsafe import visible
@@ -279,6 +280,7 @@ class SetupScreen(WizardScreen):
         from ...core.textsafe import visible
         if msg.ns != self.query_one("#namespace", Input).value or self.app.state.offline:
             return
+        self._ns_loading = None
         self._pods = msg.pods
         if msg.error:
             self.query_one("#matches", Static).update(visible(f"✗ cannot read namespace {msg.ns}: "
@@ -297,6 +299,7 @@ class SetupScreen(WizardScreen):
                 hf.value = NONE
         if not msg.error:
             self._update_matches()
+        self._probe_answered()      # the secret and the pods are known: the answers have settled
 
     def _note_namespace(self, ns: str) -> None:
         from ...core.textsafe import visible
@@ -365,6 +368,7 @@ class SetupScreen(WizardScreen):
         # the namespace is read only once the cluster probe has answered (on_cluster_loaded reads it)
         if self._namespaces is not None and not self.app.state.offline and not _ns_problem(event.value):
             self._pods = []
+            self._ns_loading = event.value
             self.load_namespace(event.value)
 
     @on(Input.Changed, "#selector")
@@ -452,7 +456,7 @@ class SetupScreen(WizardScreen):
             self.app.notify(visible(str(exc)), severity="error", markup=False)
             return
         st = self.app.state
-        if not st.offline and st.probe == "pending":
+        if not st.offline and (st.probe == "pending" or self._ns_loading is not None):
             # the answers settle first: the HF secret and the namespace come from the cluster
             from ..widgets.modals import WaitForCluster
             self._waiting = WaitForCluster(st.context or "the current context")
@@ -468,6 +472,7 @@ class SetupScreen(WizardScreen):
     def _waited(self, how: str | None) -> None:
         self._waiting = None
         if how == "offline":
+            self._ns_loading = None
             self.app.state.probe = "failed"
             self._go_offline("chosen while waiting for the cluster")
             self._generate_now()

@@ -63,8 +63,10 @@ class VerifyScreen(WizardScreen):
         run = self.run = self.app.approved_run()
         out = run.outcome
         if out.finished and not out.verification:
-            # the deploy did not get here: what the watcher saw while helm waited, then live looks
-            self.apply_rows([replace(c, title=f"{c.title} (seen while helm waited)") for c in out.observed])
+            # the deploy did not get here: what the watcher saw while helm waited (kept as it was),
+            # then live looks below it
+            self.apply_rows([replace(c, id=f"seen-{c.id}", title=f"{c.title} (seen while helm waited)")
+                             for c in out.observed])
             self.settled = True
             self.action_refresh()
         elif "verify" not in run.done:
