@@ -28,7 +28,7 @@ def text_of(app, selector) -> str:
 
 async def setup_settled(pilot, app, timeout: float = 30.0) -> None:
     """Setup has its cluster answer (or is offline) and its versions note."""
-    assert await wait_until(pilot, lambda: app.screen.STEP == "setup", 10)
+    assert await wait_until(pilot, lambda: getattr(app.screen, "STEP", "") == "setup", 10)
     assert await wait_until(pilot, lambda: app.state.probe != "pending" or app.state.offline, timeout)
     assert await wait_until(pilot, lambda: "asking upstream" not in text_of(app, "#versions-note")
                             and text_of(app, "#versions-note") != "", timeout)
@@ -40,14 +40,14 @@ async def setup_settled(pilot, app, timeout: float = 30.0) -> None:
 async def to_values(pilot, app) -> None:
     await setup_settled(pilot, app)
     await pilot.press("ctrl+n")
-    assert await wait_until(pilot, lambda: app.screen.STEP == "values", 30)
+    assert await wait_until(pilot, lambda: getattr(app.screen, "STEP", "") == "values", 30)
     await pilot.pause(0.1)
 
 
 async def to_review(pilot, app, *, ready: bool = True) -> None:
     await to_values(pilot, app)
     await pilot.press("ctrl+n")
-    assert await wait_until(pilot, lambda: app.screen.STEP == "review", 10)
+    assert await wait_until(pilot, lambda: getattr(app.screen, "STEP", "") == "review", 10)
     if ready:
         assert await wait_until(pilot, lambda: "Ready to approve" in text_of(app, "#approval")
                                 or "blocked" in text_of(app, "#approval"), 60), text_of(app, "#approval")
@@ -59,7 +59,7 @@ async def approve(pilot, app) -> None:
     await pilot.press("a")
     assert await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm", 5)
     await pilot.press("y")
-    assert await wait_until(pilot, lambda: app.screen.STEP == "deploy", 10)
+    assert await wait_until(pilot, lambda: getattr(app.screen, "STEP", "") == "deploy", 10)
 
 
 async def deployed(pilot, app, timeout: float = 90.0) -> None:

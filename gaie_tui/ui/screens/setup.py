@@ -181,9 +181,11 @@ class SetupScreen(WizardScreen):
     def _ref(self) -> str:
         return f"{self.query_one('#family', Choice).value}@{self.query_one('#version', Choice).value}"
 
-    @work(thread=True, exclusive=True, group="archive", exit_on_error=False)
     def load_archive_status(self) -> None:
-        ref = self._ref()
+        self._archive_worker(self._ref())     # the form is read here, on the UI's thread
+
+    @work(thread=True, exclusive=True, group="archive", exit_on_error=False)
+    def _archive_worker(self, ref: str) -> None:
         try:
             status = self.app.session.archive_status(ref, None)
         except Exception as exc:  # noqa: BLE001 - a note, never a crash
