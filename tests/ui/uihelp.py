@@ -53,8 +53,9 @@ async def to_review(pilot, app, *, ready: bool = True) -> None:
                                 or "blocked" in text_of(app, "#approval"), 60), text_of(app, "#approval")
 
 
-async def approve(pilot, app) -> None:
-    await to_review(pilot, app)
+async def approve(pilot, app, *, from_review: bool = False) -> None:
+    if not from_review:
+        await to_review(pilot, app)
     assert "Ready to approve" in text_of(app, "#approval"), text_of(app, "#approval")
     await pilot.press("a")
     assert await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm", 5)
@@ -62,7 +63,7 @@ async def approve(pilot, app) -> None:
     assert await wait_until(pilot, lambda: getattr(app.screen, "STEP", "") == "deploy", 10)
 
 
-async def deployed(pilot, app, timeout: float = 90.0) -> None:
+async def deployed(pilot, app, timeout: float = 90.0, *, from_review: bool = False) -> None:
     """Approve and wait until the Deploy screen has the engine's answer."""
-    await approve(pilot, app)
+    await approve(pilot, app, from_review=from_review)
     assert await wait_until(pilot, lambda: app.screen.finished is not None, timeout)

@@ -170,22 +170,26 @@ def markdown(d: dict) -> str:
     ]
     if d.get("summary"):
         lines += ["## Configuration in plain words", ""] + [f"- {s}" for s in d["summary"]] + [""]
-    if d.get("values"):
-        lines += ["## Values", ""] + [f"- `{v.get('file', '')}` from {v.get('name', '')}" for v in d["values"]] + [""]
+    lines += ["## Values", ""] + ([f"- `{v.get('file', '')}` from {v.get('name', '')}" for v in d.get("values") or []]
+                                  or ["(none)"]) + [""]
     rel = d.get("release_state")
-    if rel:
-        lines += ["## Release after helm", "", _release_line(rel, d.get("actions") or []), ""]
+    lines += ["## Release after helm", "", _release_line(rel, d.get("actions") or []) if rel else "(helm did not run)",
+              ""]
     lines += ["## Steps", "", "| time (UTC) | phase | step | status |", "|---|---|---|---|"]
     lines += [f"| {s['time']} | {s['phase']} | {s['message'].replace('|', '/')} | {s['status']} |"
               for s in d.get("steps") or []]
     lines += ["", "## Preflight", ""] + _table(d.get("preflight") or [])
-    if d.get("observed_during_wait"):
-        lines += ["## What the verifier saw while helm was waiting", ""] + _table(d["observed_during_wait"])
+    # every record has the same sections, whatever happened: "(none)" says a phase found nothing
+    lines += ["## What the verifier saw while helm was waiting", ""] + _table(d.get("observed_during_wait") or [])
     lines += ["## Verification", ""] + _table(d.get("verification") or [])
     helm = d.get("helm") or {}
+    lines += ["## Helm", ""]
     if helm:
-        lines += ["## Helm", "", f"exit code {helm.get('returncode')}, {helm.get('duration', 0):.1f}s"
-                  + (", cancelled" if helm.get("cancelled") else "") + " — full output in `helm.log`", ""]
+        lines += [f"exit code {helm.get('returncode')}, {helm.get('duration', 0):.1f}s"
+                  + (", cancelled" if helm.get("cancelled") else "") + (", timed out" if helm.get("timed_out") else "")
+                  + " — full output in `helm.log`", ""]
+    else:
+        lines += ["(helm did not run)", ""]
     lines += ["Files: `values.yaml` (the values deployed, secrets redacted), `record.json`, `helm.log`.", ""]
     return "\n".join(lines)
 
