@@ -2,7 +2,7 @@
 CLI prints. Positions are 1-based and point at the setting's own key."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 SEVERITIES = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -56,10 +56,6 @@ class Diagnostic:
         return {"code": self.code, "severity": self.severity, "path": self.path, "line": self.line,
                 "column": self.column, "message": self.message, "hint": self.hint}
 
-    def with_fix_dict(self) -> dict:
-        d = self.to_json()
-        d["fix"] = asdict(self.fix) if self.fix else None
-        return d
 
 
 def sort_diagnostics(diags) -> list[Diagnostic]:
