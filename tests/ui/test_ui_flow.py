@@ -406,3 +406,51 @@ async def test_approving_creates_the_record_and_the_draft_names_it(app_factory, 
         assert await wait_until(pilot, lambda: app.screen.finished is not None, 90)
         data = json.loads((folder / "record.json").read_text())
         assert data["approved_by"] == "in the wizard"
+
+
+async def test_without_an_archive_deep_check_is_skipped_and_review_names_the_registry(app_factory, offline,
+                                                                                     monkeypatch):
+    """No chart archive here and the registry unreachable (tests point it at a closed port): Values
+    says the deep check was skipped and why — never `deep ✓` — and Review explains the failed render
+    as the registry, never as the Kubernetes API."""
+    from gaie_tui.ui.screens import values as values_screen
+    monkeypatch.delenv("GAIE_TUI_CHART_DIRS", raising=False)
+    monkeypatch.setattr(values_screen, "DEEP_DELAY", 0.1)
+    app = app_factory(offline)
+    async with app.run_test(size=(120, 40), notifications=False) as pilot:
+        await setup_settled(pilot, app)
+        assert await wait_until(pilot, lambda: "no chart archive here" in text_of(app, "#archive-note"), 20)
+        await to_values(pilot, app)
+        assert await wait_until(pilot, lambda: "deep skipped" in text_of(app, "#status"), 30), text_of(app, "#status")
+        assert "deep ✓" not in text_of(app, "#status")
+        await pilot.press("ctrl+n")
+        assert await wait_until(pilot, lambda: app.screen.STEP == "review", 10)
+        assert await wait_until(pilot, lambda: "not rendered" in text_of(app, "#objects"), 60), text_of(app, "#objects")
+        objects = text_of(app, "#objects")
+        assert "chart registry 127.0.0.1:9" in objects and "Kubernetes" not in objects
+        assert "GAIE_TUI_CHART_DIRS" in objects
+
+
+def test_values_folder_is_said_to_be_a_folder(tmp_path, capsys):
+    from gaie_tui.cli import main
+    assert main(["--values", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is a folder, not a values file" in err and "does not exist" not in err
+
+
+@pytest.mark.parametrize("sim", ["epp-never-ready"], indirect=True)
+async def test_a_crash_during_a_deploy_stops_helm_and_the_record_says_so(app_factory, sim):
+    session, _sc = sim
+    session.wait_timeout = "120s"
+    app = app_factory(session)
+    async with app.run_test(size=(100, 40), notifications=False) as pilot:
+        await approve(pilot, app)
+        run = app.state.run
+        assert await wait_until(pilot, lambda: run.helm_running, 60)
+        app._handle_exception(RuntimeError("boom in a handler"))
+        await pilot.pause(0.5)
+    out = run.outcome
+    assert out.status == "crashed" and "boom in a handler" in out.reason and out.helm.cancelled
+    data = json.loads((out.record_dir / "record.json").read_text())
+    assert data["status"] == "crashed" and data["ended"]
+    assert "NOT FINISHED" in (out.record_dir / "record.md").read_text()

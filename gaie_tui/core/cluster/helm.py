@@ -152,10 +152,13 @@ def _values_args(values_files: str | list[str]) -> list[str]:
 
 def upgrade_install_argv(helm: str, major: int, *, release: str, chart: str, version: str | None,
                          namespace: str, values_file: str | list[str], wait_timeout: str = DEFAULT_WAIT,
-                         create_namespace: bool = False, kube_args: list[str] | None = None) -> list[str]:
+                         create_namespace: bool = False, kube_args: list[str] | None = None,
+                         plain_http: bool = False) -> list[str]:
     argv = [helm, "upgrade", "--install", release, chart]
     if version and not os.path.exists(chart):  # helm ignores --version for local archives
         argv += ["--version", version]
+    if plain_http:                              # an http:// registry mirror
+        argv.append("--plain-http")
     argv += ["--namespace", namespace, *_values_args(values_file), "--wait", "--timeout", wait_timeout]
     argv.append("--rollback-on-failure" if major >= 4 else "--atomic")
     if create_namespace:
@@ -164,10 +167,12 @@ def upgrade_install_argv(helm: str, major: int, *, release: str, chart: str, ver
 
 
 def template_argv(helm: str, *, release: str, chart: str, version: str | None, namespace: str,
-                  values_file: str | list[str]) -> list[str]:
+                  values_file: str | list[str], plain_http: bool = False) -> list[str]:
     argv = [helm, "template", release, chart, "--namespace", namespace, *_values_args(values_file)]
     if version and not os.path.exists(chart):
         argv += ["--version", version]
+    if plain_http:
+        argv.append("--plain-http")
     return argv
 
 

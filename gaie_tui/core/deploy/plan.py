@@ -33,7 +33,8 @@ class Plan:
     chart_version: str
     chart_source: str
     archive: str | None          # local archive passed to helm, when there is one
-    helm_chart: str              # what helm gets: the archive path, or the oci:// address (+ --version)
+    helm_chart: str              # what helm gets: the archive path, or the oci:// address (+ --version),
+                                 # a registry mirror (GAIE_TUI_REGISTRY_MIRRORS) applied
     values: list[ValuesLayer]
     release: str
     namespace: str
@@ -45,6 +46,7 @@ class Plan:
     helm_major: int = 4
     epp_label: str = "inferencepool"
     match_labels_path: str = "inferencePool.modelServers.matchLabels"
+    plain_http: bool = False     # the chart comes from an http:// mirror
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -73,7 +75,7 @@ class Plan:
             self.helm, self.helm_major, release=self.release, chart=self.helm_chart,
             version=None if self.archive else self.chart_version, namespace=self.namespace,
             values_file=values_files or self.values_file_names(), wait_timeout=self.wait_timeout,
-            create_namespace=self.create_namespace, kube_args=self.kube_args())
+            create_namespace=self.create_namespace, kube_args=self.kube_args(), plain_http=self.plain_http)
 
     def shown_argv(self, values_files: list[str] | None = None) -> list[str]:
         """The command as a person would type it: `helm`, not our path to it; secrets redacted."""
@@ -104,6 +106,15 @@ def make_plan(chart, values: str | list[ValuesLayer], *, release: str, namespace
     if not archive and not address:
         raise UserError(f"no chart archive and no registry address for {chart.ref}",
                         "give the chart archive with --chart PATH.tgz")
+    plain_http = False
+    if not archive:
+        # the same registry mirror the chart lookups and pulls use (GAIE_TUI_REGISTRY_MIRRORS)
+        from types import SimpleNamespace
+
+        from ..upstream.charts import pull_target
+        from ..upstream.net import Endpoints
+        target = pull_target(address, SimpleNamespace(endpoints=Endpoints.from_env()))
+        address, plain_http = target.address, target.plain_http
     layers = [ValuesLayer(values_name, values)] if isinstance(values, str) else list(values)
     if not layers:
         raise UserError("a plan needs at least one values file", "give the values with -f FILE")
@@ -113,7 +124,7 @@ def make_plan(chart, values: str | list[ValuesLayer], *, release: str, namespace
                 release=release, namespace=namespace, kubeconfig=kubeconfig, context=context,
                 create_namespace=create_namespace, wait_timeout=wait_timeout, helm=binary, helm_major=version[0],
                 epp_label=fam.epp_pod_label if fam else "inferencepool",
-                match_labels_path=chart.layout.layout.match_labels)
+                match_labels_path=chart.layout.layout.match_labels, plain_http=plain_http)
 
 
 class RenderFailed(UserError):
@@ -145,7 +156,7 @@ def render(plan: Plan) -> Expected:
     with values_for_helm(plan) as (files, stdin):
         argv = helm_mod.template_argv(plan.helm, release=plan.release, chart=plan.helm_chart,
                                       version=None if plan.archive else plan.chart_version,
-                                      namespace=plan.namespace, values_file=files)
+                                      namespace=plan.namespace, values_file=files, plain_http=plan.plain_http)
         rc, out, err = helm_mod.run_capture(argv, timeout=120, input_text=stdin)
     if rc != 0:
         res = helm_mod.HelmResult(argv=argv, returncode=rc, duration=0.0,
