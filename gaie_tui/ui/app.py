@@ -296,6 +296,8 @@ class GaieApp(App):
         self._leaving = True
         run = self.state.run
         if run is None or not run.running:
+            if run is not None:
+                run.close(reason, detail)   # approved, between phases: its record says why it ends here
             self.exit(return_code)
             return
         run.cancel(reason, detail)

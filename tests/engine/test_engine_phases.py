@@ -127,3 +127,16 @@ def test_watchdog_stop_is_a_timeout_not_a_cancel(tmp_path, monkeypatch):
     assert out.status == "deploy-failed" and out.exit_code == 1
     assert out.explanation.kind == "timeout" and "did not finish within 2s" in out.explanation.message
     assert out.helm.timed_out
+
+
+def test_a_run_closed_between_phases_says_why_in_its_record(tmp_path):
+    chart = chart_for(REF)
+    with simulated_cluster("llm-d-ready", ready_delay=READY_DELAY) as sc:
+        engine = DeployEngine(_plan(sc, chart), chart=chart, record_parent=tmp_path / "rec", approved_by="--yes",
+                              observe_interval=0.3)
+        engine.run(until="deploy")
+        engine.close("quit")                         # the wizard exits on the Deploy screen
+    out = engine.outcome
+    assert out.status == "quit" and "after the deploy phase" in out.reason
+    data = json.loads((out.record_dir / "record.json").read_text())
+    assert data["status"] == "quit" and data["ended"] and "NOT FINISHED" in (out.record_dir / "record.md").read_text()

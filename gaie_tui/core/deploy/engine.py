@@ -176,6 +176,20 @@ class DeployEngine:
         if proc is not None:
             threading.Thread(target=proc.cancel, daemon=True).start()
 
+    def close(self, reason: str = "cancelled", detail: str = "") -> None:
+        """End an approved run that waits between phases (its front end moves on or exits): the
+        record says why it stopped there instead of staying NOT FINISHED without a reason."""
+        with self._lock:
+            if self.running or self.outcome.finished or self.record is None:
+                return
+            self._stop_reason = (reason if reason in STOPPED else "cancelled", detail)
+            status, text = self._stop_reason_text(f"after the {self.done[-1] if self.done else 'plan'} phase")
+            try:
+                self._step(self.done[-1] if self.done else "plan", text, status)
+                self._finish(status, text)
+            except _Stop:
+                pass
+
     def settle_now(self) -> None:
         """Verification: stop waiting, judge what the next look shows as final."""
         self._settle.set()
@@ -266,7 +280,8 @@ class DeployEngine:
 
     def _stop_reason_text(self, when: str) -> tuple[str, str]:
         reason, detail = self._stop_reason
-        words = {"cancelled": "cancelled by the user", "interrupted": f"interrupted by {detail or 'a signal'}",
+        words = {"cancelled": f"cancelled by the user{': ' + detail if detail else ''}",
+                 "interrupted": f"interrupted by {detail or 'a signal'}",
                  "quit": "the wizard was quit", "crashed": f"gaie-tui crashed: {detail}"}[reason]
         return reason, f"{words} {when}"
 

@@ -247,7 +247,10 @@ class DeployScreen(WizardScreen):
         if self.finished is None:
             self.app.notify("helm is still running: x cancels it", timeout=3)
             return
-        self.app.goto("review")
+        if "deploy" in self.run.done and not self.run.outcome.finished:
+            self.app.notify("deployed: ctrl+n verifies it, and the record is finished there", timeout=4)
+            return
+        self.app.goto("values")
 
     def palette_commands(self):
         return [("Deploy: cancel helm", "x", self.action_cancel), ("Deploy: follow output", "f", self.action_follow),

@@ -116,6 +116,8 @@ class ReviewScreen(WizardScreen):
             return
         if run is not None and not run.approved_by:
             run.cancel("cancelled")   # an earlier review of other values: stop it, nothing was changed
+        elif run is not None:
+            run.close("cancelled", "a new plan was reviewed before this run finished")
         try:
             plan = session.plan(self.chart, [ValuesLayer(self._values_name(), text)], release=a.release,
                                 namespace=a.namespace, create_namespace=create_ns)
