@@ -233,7 +233,8 @@ async def test_draft_saved_private_and_resumed(app_factory, offline):
     app2 = app_factory(Session(offline=True), resume=None)
     async with app2.run_test(size=(100, 40), notifications=False) as pilot:
         assert await wait_until(pilot, lambda: type(app2.screen).__name__ == "Confirm", 10)
-        await pilot.click("#yes")
+        await pilot.pause(0.2)
+        await pilot.press("y")
         assert await wait_until(pilot, lambda: getattr(app2.screen, "STEP", "") == "values", 10)
         assert app2.screen.query_one("#editor").text.startswith("# my precious edit")
 

@@ -151,7 +151,7 @@ async def test_cancel_asks_stops_helm_and_offers_what_the_release_state_allows(a
         else:
             assert out.release.status in text_of(app, "#explanation")
         if "uninstall" in out.actions:           # the action runs and is recorded in the same record
-            await pilot.click("#uninstall")
+            app.screen.query_one("#uninstall").action_press()
             assert await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm", 5)
             await pilot.press("y")
             assert await wait_until(pilot, lambda: run.outcome.release.status == "absent", 60)
