@@ -15,7 +15,15 @@ from pathlib import Path
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--scenario", default="llm-d-ready", help="emulator scenario (default: llm-d-ready)")
+    import argparse
+
+    from ..sim.scenarios import SCENARIOS
+    names = sorted(SCENARIOS)
+    # an unknown scenario is a one-line usage error naming the known ones; --help lists them all
+    p.add_argument("--scenario", default="llm-d-ready", choices=names, metavar="NAME",
+                   help="emulator scenario (default: llm-d-ready; see the list below)")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = "scenarios:\n" + "\n".join(f"  {n:24} {SCENARIOS[n].description}" for n in names)
     p.add_argument("--record-dir", metavar="DIR", help="keep the records here instead of the temporary folder")
 
 

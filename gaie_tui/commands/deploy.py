@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from pathlib import Path
 
 from ..core.errors import UserError
 from .common import add_chart_argument, chart_ref, knowledge_store, use_color
@@ -42,15 +41,10 @@ def add_arguments(p) -> None:
 
 
 def read_values(path: str) -> str:
-    if Path(path).is_dir():
-        raise UserError(f"{path} is a folder, not a values file", "give the values file itself with -f FILE")
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"values file {path} does not exist", "give an existing file with -f "
-                        "(gaie-tui generate -o values.yaml writes one)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read values file {path}: {exc}", "check the file") from None
+    # bounded (`-f /dev/zero` costs 2 MB, not the machine's memory) and one line on every failure,
+    # a folder said to be a folder
+    from .common import read_values_text
+    return read_values_text(path)
 
 
 def build_plan(args):
@@ -83,7 +77,7 @@ def describe_plan(plan) -> str:
 
 def ask(plan) -> bool:
     """The typed approval on a terminal, after the plan and its preflight were shown."""
-    print(describe_plan(plan), file=sys.stderr)
+    print(describe_plan(plan), file=sys.stderr)   # context and paths come from the kubeconfig: made visible there
     try:
         answer = input(f"Deploy release {plan.release} to namespace {plan.namespace}? Type 'yes' to approve: ")
     except EOFError:
@@ -92,13 +86,12 @@ def ask(plan) -> bool:
 
 
 def run(args) -> int:
-    from ..core.cluster.checks import table
+    from ..core.cluster.checks import cell, table
     from ..core.deploy.engine import DeployEngine, Event
-    from ..core.textsafe import visible
+    plan, chart = build_plan(args)        # bad arguments are said first; nothing asks the cluster yet
     if not args.yes and not sys.stdin.isatty():
         raise UserError("approval is required and there is no terminal to ask on",
                         "review the plan (gaie-tui preflight …) and rerun with --yes")
-    plan, chart = build_plan(args)
     text = args.format == "text"
     color = use_color(sys.stdout)
 
@@ -106,9 +99,9 @@ def run(args) -> int:
         if not text:
             return
         if ev.kind == "step":
-            print(f"[{ev.phase}] {visible(ev.message)}" + (f" ({ev.status})" if ev.status else ""), flush=True)
+            print(f"[{ev.phase}] {cell(ev.message)}" + (f" ({ev.status})" if ev.status else ""), flush=True)
         elif ev.kind == "line" and ev.line is not None:
-            print(f"  {ev.line.stamp()} {visible(ev.line.text)}", flush=True)
+            print(f"  {ev.line.stamp()} {cell(ev.line.text)}", flush=True)  # helm's output: outside text
 
     # With --yes the approval is given up front and the record exists from the first step; on a
     # terminal the plan and its preflight are shown first and the record starts at the typed yes.
@@ -144,10 +137,10 @@ def run(args) -> int:
             print("\nVerification:")
             print(table(outcome.verification, color=color))
         if outcome.explanation:
-            print(f"\n{visible(outcome.explanation.message)}\n  → {visible(outcome.explanation.hint)}")
+            print(f"\n{cell(outcome.explanation.message)}\n  → {cell(outcome.explanation.hint)}")
         if outcome.reason:
-            print(f"\n{visible(outcome.reason)}")
-        print(f"\nOutcome: {outcome.status}. Record: {outcome.record_dir or '(none: nothing was approved)'}")
+            print(f"\n{cell(outcome.reason)}")
+        print(f"\nOutcome: {outcome.status}. Record: {cell(outcome.record_dir or '(none: nothing was approved)')}")
     else:
         json.dump(outcome.to_dict(), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")

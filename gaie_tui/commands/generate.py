@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from ..core.values.providers import PROVIDERS
-from .common import add_chart_argument, chart_ref, knowledge_store, write_output
+from .common import STDOUT_NAMES, add_chart_argument, chart_ref, knowledge_store, shown, write_output
 
 
 def add_arguments(p) -> None:
@@ -45,8 +45,9 @@ def run(args) -> int:
     chart = knowledge_store().get(chart_ref(args.chart))
     result = generate(chart, answers)
     write_output(result.text, args.output)
-    if args.output and args.output != "-":
-        print(f"wrote {args.output} for {chart.name} {chart.version} ({result.image.ref})", file=sys.stderr)
+    if args.output and args.output not in STDOUT_NAMES:
+        print(f"wrote {shown(args.output)} for {shown(chart.name)} {shown(chart.version)} ({shown(result.image.ref)})",
+              file=sys.stderr)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

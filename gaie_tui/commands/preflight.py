@@ -23,10 +23,10 @@ def argparse_suppress():
 
 
 def run(args) -> int:
-    from ..core.cluster.checks import FAIL, Check, table, worst
+    from ..core.cluster.checks import FAIL, Check, cell, table, worst
     from ..core.cluster.kube import Cluster, ClusterError
     from ..core.cluster.preflight import run_preflight, values_check
-    from ..core.deploy.engine import RenderFailed, render, summary
+    from ..core.deploy.plan import RenderFailed, render, summary
     plan, chart = build_plan(args)
     checks: list[Check] = []
     lines: list[str] = []
@@ -55,14 +55,16 @@ def run(args) -> int:
         cannot_run = any(c.id in ("cluster", "cluster-access") and c.status == FAIL for c in checks)
     code = 2 if cannot_run else (1 if worst(checks) == FAIL else 0)
     if args.format == "json":
-        json.dump({"status": worst(checks), "exit_code": code, "release": plan.release, "namespace": plan.namespace,
-                   "chart": {"name": plan.chart_name, "version": plan.chart_version, "ref": plan.chart_ref},
-                   "summary": lines, "checks": [c.to_dict() for c in checks]}, sys.stdout, indent=2)
+        from ..core.redact import redact_tree
+        json.dump(redact_tree({"status": worst(checks), "exit_code": code, "release": plan.release,
+                               "namespace": plan.namespace,
+                               "chart": {"name": plan.chart_name, "version": plan.chart_version, "ref": plan.chart_ref},
+                               "summary": lines, "checks": [c.to_dict() for c in checks]}), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         for line in lines:
-            print(f"- {line}")
+            print(f"- {cell(line)}")
         print(table(checks, color=use_color(sys.stdout)))
-        print(f"\npreflight: {worst(checks)} ({plan.chart_name} {plan.chart_version}, release {plan.release} in "
-              f"{plan.namespace}); nothing was changed")
+        print(f"\npreflight: {worst(checks)} ({cell(plan.chart_name)} {cell(plan.chart_version)}, release "
+              f"{cell(plan.release)} in {cell(plan.namespace)}); nothing was changed")
     return code

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from ..core.errors import UserError
+from ..core.textsafe import visible
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
     if args.ready_delay < 0:
         raise UserError("--ready-delay cannot be negative")
     out = Path(args.kubeconfig_out).expanduser() if args.kubeconfig_out else None
-    if out is not None and out.is_dir():
-        raise UserError(f"--kubeconfig-out {out} is a directory", "give a file path")
+    if out is not None:
+        from ..core.safeio import check_target
+        check_target(out)  # a folder, link, FIFO or device in the way is refused before the server starts
     # Ctrl-C and SIGTERM only note the request; the main loop stops the server. Both handlers are
     # installed explicitly, before the server starts: a shell without job control (a script's
     # `cmd &`) starts background commands with SIGINT ignored, and Python then never raises
@@ -68,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
                     raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
             print(f"simulated cluster ({args.scenario}) serving {server.url}", flush=True)
             if out is not None:
-                print(f"kubeconfig: {out} (context {server.kubeconfig()['current-context']})", flush=True)
+                print(f"kubeconfig: {visible(str(out), one_line=True)} (context {server.kubeconfig()['current-context']})",
+                      flush=True)
             print("press Ctrl-C to stop", flush=True)
             while not requested:
                 time.sleep(0.2)  # a handler that returns does not cut a sleep short (PEP 475): 0.2 s lag at most

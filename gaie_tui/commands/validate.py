@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from ..core.errors import UserError
-from .common import add_chart_argument, chart_ref, knowledge_store, use_color
+from ..core.redact import redact
+from ..core.textsafe import json_text, visible
+from .common import add_chart_argument, chart_ref, knowledge_store, read_input, shown, use_color
 
 
 def add_arguments(p) -> None:
@@ -18,29 +19,13 @@ def add_arguments(p) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
 
 
-def _read(path: str) -> bytes:
-    if path == "-":
-        from ..core.values.source import MAX_BYTES
-        return sys.stdin.buffer.read(MAX_BYTES + 1)
-    try:
-        with open(path, "rb") as fh:
-            from ..core.values.source import MAX_BYTES
-            return fh.read(MAX_BYTES + 1)
-    except FileNotFoundError as exc:
-        raise UserError(f"{path} does not exist", "check the file name") from exc
-    except IsADirectoryError as exc:
-        raise UserError(f"{path} is a folder", "give a values file") from exc
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}", "check the path and permissions") from exc
-
-
 def run(args) -> int:
     from ..core.check.checker import check_source
     from ..core.values import source as yamlsource
     from ..core.values.diagnostics import has_errors, sort_diagnostics, summary
     from ..core.values.generate import chart_from_header
 
-    data = _read(args.file)
+    data = read_input(args.file)
     label = "<stdin>" if args.file == "-" else args.file
     text, problem = yamlsource.decode(data)
     header_ref = chart_from_header(text) if text is not None else None
@@ -53,21 +38,32 @@ def run(args) -> int:
         if args.deep and src.ok:
             from ..core.check.deep import deep_check_source
             diags = sort_diagnostics(diags + deep_check_source(src, chart, known=diags))
+    # Messages quote the values text and helm's errors: secrets are redacted in both formats;
+    # JSON keeps every other character as data, the text output makes control characters visible.
     if args.format == "json":
         doc = {"file": label, "chart": {"name": chart.name, "version": chart.version},
-               "diagnostics": [d.to_json() for d in diags]}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+               "diagnostics": [_redacted(d.to_json()) for d in diags]}
+        sys.stdout.write(json_text(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n")
     else:
         color = use_color(sys.stdout)
         out = []
+        name = shown(label)
         for d in diags:
             sev = _paint(d.severity, d.severity, color)
-            out.append(f"{label}:{d.line}:{d.column}: {sev}[{d.code}] {d.message}")
+            out.append(f"{name}:{d.line}:{d.column}: {sev}[{d.code}] {_line(d.message)}")
             if d.hint:
-                out.append(f"    hint: {d.hint}")
-        out.append(f"{label}: {chart.name} {chart.version}: {summary(diags)}")
+                out.append(f"    hint: {_line(d.hint)}")
+        out.append(f"{name}: {shown(chart.name)} {shown(chart.version)}: {summary(diags)}")
         sys.stdout.write("\n".join(out) + "\n")
     return 1 if has_errors(diags) else 0
+
+
+def _line(text: str) -> str:
+    return visible(redact(text), one_line=True)
+
+
+def _redacted(doc: dict) -> dict:
+    return {k: redact(v) if isinstance(v, str) else v for k, v in doc.items()}
 
 
 _COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "info": "\x1b[1;36m"}

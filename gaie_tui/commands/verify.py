@@ -25,7 +25,7 @@ def run(args) -> int:
     from ..core.charts.layouts import LAYOUTS
     from ..core.charts.refs import parse_ref
     from ..core.cluster import helm as helm_mod
-    from ..core.cluster.checks import FAIL, table, worst
+    from ..core.cluster.checks import FAIL, cell, table, worst
     from ..core.cluster.kube import Cluster, ClusterError
     from ..core.deploy.release import expected_for_release
     from ..core.errors import UserError
@@ -62,7 +62,8 @@ def run(args) -> int:
         sys.stdout.write("\n")
     else:
         print(table(checks, color=use_color(sys.stdout)))
-        print(f"\nverify: {worst(checks)} (release {args.release} in {args.namespace}, context {cluster.context})")
+        print(f"\nverify: {worst(checks)} (release {cell(args.release)} in {cell(args.namespace)}, "
+              f"context {cell(cluster.context)})")
     return code
 
 

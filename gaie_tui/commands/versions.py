@@ -28,10 +28,12 @@ def run(args: argparse.Namespace) -> int:
         json.dump(report.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
         # Notes still reach a person watching a pipeline, without breaking the JSON on stdout.
+        from ..core.textsafe import visible
         for line in report.status_lines():
-            print(f"gaie-tui: {line}", file=sys.stderr)
+            print(f"gaie-tui: {visible(line, one_line=True)}", file=sys.stderr)
         return 0
-    print(render_text(report))
+    from ..core.textsafe import visible
+    print(visible(render_text(report)))  # tags and notes come from registries and GitHub
     return 0
 
 

@@ -42,7 +42,7 @@ def _run(args, *, session=None, banner: str | None = None) -> int:
         state.chart_ref = str(ref)
     values = getattr(args, "values", None)
     if values and os.path.isdir(values):
-        raise UserError(f"{values} is a folder, not a values file", "give the values file itself with --values FILE")
+        raise UserError(f"values file {values} is a folder", "give a values file with --values FILE")
     if values and not os.path.isfile(values):
         raise UserError(f"values file {values} does not exist", "give an existing file with --values")
     session = session or Session()
@@ -52,7 +52,8 @@ def _run(args, *, session=None, banner: str | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - never a traceback on the user's terminal
         path = write_error_log(exc)
         from ..core.redact import redact
-        print(redact(f"gaie-tui: unexpected error: {exc}\ndetails: {path}"), file=sys.stderr)
+        print(redact(f"gaie-tui: unexpected error: {exc}\ndetails: {path or 'the log could not be written'}"),
+              file=sys.stderr)
         return 1
     finally:
         session.close()

@@ -1,4 +1,5 @@
-"""Which targets count as production: contexts marked in config.toml, or production-looking names."""
+"""Which targets count as production: a context marked in config.toml, or a context or namespace
+name that looks like it. Approval then wants the release name typed."""
 from __future__ import annotations
 
 import re

@@ -45,3 +45,14 @@ def clip(text: object, limit: int) -> str:
 def is_clean(text: str) -> bool:
     """True when `text` has nothing `visible()` would change."""
     return _UNSAFE.search(text) is None
+
+
+# In JSON text these can only occur inside strings, where `\uXXXX` means the same character:
+# escaping them keeps the data identical for a parser and keeps a terminal showing the JSON safe.
+# (json.dumps escapes C0 itself; with ensure_ascii=False it leaves DEL, C1 and bidi marks raw.)
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def json_text(text: str) -> str:
+    """JSON text (from json.dumps) with the characters a terminal would obey escaped as `\\uXXXX`."""
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

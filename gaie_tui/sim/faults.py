@@ -16,10 +16,13 @@ class Fault:
 
     `reason` picks the log story told for the fault: "plugins-config" (a configuration parse error),
     "forbidden" (RBAC denies the EPP's reads), "pool-missing" (Pool is not initialized).
+    `message` replaces the error line a crash-looping EPP logs (tests feed hostile text through it:
+    escape sequences, markup, tokens).
     """
     kind: str
     selectors: tuple[str, ...] = EPP_SELECTORS
     reason: str = ""
+    message: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:

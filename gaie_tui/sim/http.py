@@ -13,9 +13,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-import yaml
-
-from . import builtin_schemas, discovery, logs, protobuf, tables, validation, watch
+from . import builtin_schemas, discovery, logs, protobuf, tables, validation, watch, yamlbody
 from .errors import ApiError
 from .patch import apply_merge, json_patch, merge_patch, strategic_merge
 from .resources import ResourceType
@@ -92,11 +90,11 @@ class ApiHandler(BaseHTTPRequestHandler):
         ctype = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
         if ctype == PROTOBUF:
             return protobuf.decode_body(raw)
+        if "yaml" in ctype:
+            return yamlbody.load(raw)  # under an alias/size budget: a 469-byte bomb is a 400, not 1.6 GB
         try:
-            if "yaml" in ctype:
-                return yaml.safe_load(raw.decode())
             return json.loads(raw)
-        except (ValueError, yaml.YAMLError) as exc:
+        except (ValueError, RecursionError) as exc:
             raise ApiError.bad_request(f"the body of the request could not be decoded: {exc}") from None
 
     def _send(self, code: int, body, ctype: str = "application/json") -> None:

@@ -103,7 +103,7 @@ def _epp_lines(pod: dict, c: dict, store: Store, fault) -> list[str]:
         f'{ts()}\tINFO\tsetup\tLoading the plugins configuration\t{{"file": "{_arg(args, "config-file") or "default"}"}}',
     ]
     if fault and fault.kind == "crashloop":
-        lines.append(f"{ts()}\tERROR\tsetup\t{PLUGINS_PARSE_ERROR}")
+        lines.append(f"{ts()}\tERROR\tsetup\t{fault.message or PLUGINS_PARSE_ERROR}")
         lines.append(f'{ts()}\tERROR\tsetup\tfailed to run the endpoint picker\t{{"error": "invalid plugins configuration"}}')
         return lines
     lines += [

@@ -19,11 +19,12 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from importlib import resources as importlib_resources
 
 from .faults import Fault
-from .helmrelease import release_secret
+from .helmrelease import epp_objects, helm_owned, manifest_text, release_secret, release_values
 from .store import Store
 
 INFERENCEPOOL_CRD = "inferencepools.inference.networking.k8s.io"
@@ -76,6 +77,31 @@ class Seed:
         """A helm release Secret in helm's storage format (see helmrelease.release_secret)."""
         self.create("", "v1", "secrets", release_secret(name, namespace, **kwargs), namespace)
 
+    def release(self, name: str, namespace: str, revisions: list[Revision], *,
+                live_edit: Callable[[str, dict], dict] | None = None) -> None:
+        """A release with its revision Secrets and, unless the last revision is `pending-install`,
+        the objects of the newest revision that got applied (the last deployed one; a stuck
+        `pending-upgrade` never applied its own). `live_edit(kind, obj)` changes an object after
+        helm "created" it, as a `kubectl edit` would (drift)."""
+        first = revisions[0].deployed_at()
+        applied: Revision | None = None
+        for number, rev in enumerate(revisions, start=1):
+            objects = rev.objects(name, namespace)
+            self.helm_release(name, namespace, revision=number, status=rev.status, chart=rev.chart,
+                              chart_version=rev.chart_version, values=rev.values(), description=rev.description,
+                              manifest=manifest_text(objects), deployed_at=rev.deployed_at(),
+                              first_deployed=first)
+            if rev.status in ("deployed", "superseded", "failed"):
+                applied = rev
+        if applied is None:
+            return
+        for _src, obj in applied.objects(name, namespace):
+            live = helm_owned(obj, name, namespace)
+            if live_edit is not None:
+                live = live_edit(obj["kind"], live)
+            group, _, version = obj["apiVersion"].rpartition("/")
+            self.create(group, version, PLURALS[obj["kind"]], live, namespace)
+
     def model_servers(self, namespace: str, name: str, labels: dict[str, str], replicas: int = 2,
                       model: str = "Qwen/Qwen3-0.6B", port: int = 8000) -> None:
         """A vLLM Deployment whose pods the controllers bring to Ready."""
@@ -90,6 +116,37 @@ class Seed:
                          "env": [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {
                              "name": HF_SECRET, "key": "HF_TOKEN"}}}],
                          "resources": {"limits": {"nvidia.com/gpu": "1"}}}]}}}}, namespace)
+
+
+PLURALS = {"ServiceAccount": "serviceaccounts", "Role": "roles", "RoleBinding": "rolebindings",
+           "Service": "services", "Deployment": "deployments", "InferencePool": "inferencepools",
+           "DestinationRule": "destinationrules"}
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One helm revision of a seeded release: what it deployed and how it ended."""
+    chart_version: str
+    image: str
+    match_labels: dict[str, str] = field(default_factory=lambda: {LEGACY_MODEL_LABEL: "true"})
+    status: str = "deployed"
+    description: str = "Upgrade complete"
+    age: timedelta = timedelta(days=1)
+    chart: str = "inferencepool"
+    verbosity: int = 1
+    replicas: int = 1
+
+    def deployed_at(self) -> datetime:
+        return datetime.now(UTC) - self.age
+
+    def objects(self, release: str, namespace: str) -> list[tuple[str, dict]]:
+        return epp_objects(release, namespace, chart=self.chart, chart_version=self.chart_version,
+                           image=self.image, match_labels=self.match_labels, replicas=self.replicas,
+                           verbosity=self.verbosity)
+
+    def values(self) -> dict:
+        return release_values(self.chart, self.chart_version, image=self.image, match_labels=self.match_labels,
+                              replicas=self.replicas, verbosity=self.verbosity)
 
 
 @dataclass(frozen=True)
@@ -193,3 +250,56 @@ register(Scenario("no-access-review", "llm-d-ready behind an API proxy that serv
 register(Scenario("pending-release", f"llm-d-ready plus a helm release {PENDING_RELEASE!r} stuck in "
                   "pending-install (helm refuses to upgrade it: another operation is in progress)",
                   LLMD_CRDS, _pending))
+
+
+# ---- day two: releases that already exist ----------------------------------------------------
+DAY_TWO_RELEASES = {  # name → namespace
+    "gaie": LLMD_NAMESPACE, "router": "team-router", "stuck": "team-stuck", "edited": "inference-prod"}
+SCHEDULER = "ghcr.io/llm-d/llm-d-inference-scheduler"
+ROUTER_EPP = "ghcr.io/llm-d/llm-d-router-endpoint-picker"
+GAIE_EPP = "registry.k8s.io/gateway-api-inference-extension/epp"
+EDITED_IMAGE = f"{ROUTER_EPP}:v0.10.0"  # what someone set by hand on the edited release's EPP
+EDITED_REPLICAS = 2
+
+
+def _hand_edited(kind: str, obj: dict) -> dict:
+    """`kubectl scale --replicas 2` and `kubectl set image` on the EPP Deployment after helm."""
+    if kind == "Deployment":
+        obj["spec"]["replicas"] = EDITED_REPLICAS
+        obj["spec"]["template"]["spec"]["containers"][0]["image"] = EDITED_IMAGE
+    return obj
+
+
+def _day_two(s: Seed) -> None:
+    _llm_d()(s)
+    d = timedelta(days=1)
+    # inferencepool, upgraded once: v1.4.0 with scheduler v0.7.1, then v1.5.0 with v0.8.0 and louder logs
+    s.release("gaie", LLMD_NAMESPACE, [
+        Revision("v1.4.0", f"{SCHEDULER}:v0.7.1", status="superseded", description="Install complete", age=30 * d),
+        Revision("v1.5.0", f"{SCHEDULER}:v0.8.0", verbosity=2, age=6 * d)])
+    # the successor chart in its own namespace, model servers with the 2026 labels
+    current = {CURRENT_MODEL_LABEL: "true", "llm-d.ai/guide": "optimized-baseline"}
+    s.namespace("team-router")
+    s.model_servers("team-router", "vllm-llama", current)
+    s.release("router", "team-router", [
+        Revision("v0.10.0", f"{ROUTER_EPP}:v0.10.0", match_labels=current, chart="llm-d-router-gateway",
+                 description="Install complete", age=3 * d)])
+    # an upgrade whose helm never came back: revision 2 stays pending-upgrade, revision 1 runs
+    s.namespace("team-stuck")
+    s.model_servers("team-stuck", "vllm-qwen3", {LEGACY_MODEL_LABEL: "true"})
+    s.release("stuck", "team-stuck", [
+        Revision("v1.5.0", f"{SCHEDULER}:v0.8.0", description="Install complete", age=12 * d),
+        Revision("v1.5.0", f"{GAIE_EPP}:v1.5.0", status="pending-upgrade", description="Preparing upgrade",
+                 age=timedelta(hours=2))])
+    # production, with the EPP Deployment scaled and re-imaged by hand after helm deployed it
+    s.namespace("inference-prod")
+    s.model_servers("inference-prod", "vllm-qwen3", {LEGACY_MODEL_LABEL: "true"})
+    s.release("edited", "inference-prod", [
+        Revision("v1.5.0", f"{GAIE_EPP}:v1.5.0", description="Install complete", age=20 * d)],
+        live_edit=_hand_edited)
+
+
+register(Scenario("existing-releases", "releases already in the cluster: gaie (inferencepool, 2 revisions) in llm-d, "
+                  "router (llm-d-router-gateway) in team-router, stuck (pending-upgrade) in team-stuck, edited "
+                  "(EPP scaled to 2 and re-imaged by hand) in inference-prod",
+                  LLMD_CRDS, _day_two))

@@ -22,9 +22,13 @@ def log_path() -> Path:
     return path()
 
 
-def write_error_log(error: BaseException) -> Path:
+def write_error_log(error: BaseException) -> Path | None:
     from ..core.errorlog import write_error_log as write
     return write(error)
+
+
+def _where(path: Path | None) -> str:
+    return str(path) if path is not None else "nowhere: the log could not be written"
 
 
 def _resume_gc() -> None:
@@ -116,6 +120,10 @@ class GaieApp(App):
         self.call_later(self._start)
 
     def _start(self) -> None:
+        # the draft is read now (a small file; json only when there is one), before anything can
+        # be edited and saved over it; it is offered once the first frame is on the terminal
+        from ..core.draft import load_draft
+        self._draft = load_draft() if self.resume is not False else None
         if self.values_path:
             self._open_values_file(self.values_path)
         else:
@@ -125,8 +133,8 @@ class GaieApp(App):
 
     def _after_first_frame(self) -> None:
         _resume_gc()
-        from ..core.draft import discard_draft, load_draft
-        draft = load_draft() if self.resume is not False else None
+        from ..core.draft import discard_draft
+        draft, self._draft = self._draft, None
         if not draft:
             return
         if self.resume:
@@ -335,28 +343,30 @@ class GaieApp(App):
         yield SystemCommand("Quit", "Quit gaie-tui (asks while a deploy runs)", self.action_quit_app)
 
     # ---- errors ------------------------------------------------------------------------------
-    def report_error(self, error: BaseException, what: str = "Unexpected error") -> Path:
-        from ..core.redact import redact
+    def report_error(self, error: BaseException, what: str = "Unexpected error") -> Path | None:
+        from ..core.errorlog import describe
         from ..core.textsafe import visible
         path = write_error_log(error)
-        self.notify(visible(redact(f"{what}: {error}\nDetails: {path}")), severity="error", timeout=15, markup=False)
+        self.notify(visible(f"{what}: {describe(error)}\nDetails: {_where(path)}"), severity="error", timeout=15,
+                    markup=False)
         return path
 
     def _handle_exception(self, error: Exception) -> None:
         # Anything that escaped a handler: log it, stop the run so its record says so, and end
         # without a traceback.
-        from ..core.redact import redact
+        from ..core.errorlog import describe
         path = write_error_log(error)
         run = self.state.run
         if run is not None and run.running:
-            run.cancel("crashed", redact(f"{type(error).__name__}: {error}"))
+            run.cancel("crashed", describe(error))
             import time
             deadline = time.monotonic() + STOP_WAIT
             while run.running and time.monotonic() < deadline:
                 time.sleep(0.05)
         from rich.text import Text
 
+        from ..core.errorlog import describe
         from ..core.textsafe import visible
-        self.exit(return_code=1, message=Text(visible(redact(
-            f"gaie-tui stopped on an unexpected error: {error}\nDetails are in {path}. Your values draft is "
-            "saved and will be offered on the next start."))))
+        self.exit(return_code=1, message=Text(visible(
+            f"gaie-tui stopped on an unexpected error: {describe(error)}\nDetails are in {_where(path)}. Your values "
+            "draft is saved and will be offered on the next start.")))

@@ -158,7 +158,7 @@ def test_a_hard_killed_deploy_leaves_an_unfinished_record_and_no_helm_or_values_
 def test_values_folder_is_said_to_be_a_folder(tmp_path, capsys):
     assert main(["deploy", "-f", str(tmp_path), "--release", "gaie", "--namespace", "llm-d", "--yes"]) == 2
     err = capsys.readouterr().err
-    assert f"{tmp_path} is a folder, not a values file" in err and "does not exist" not in err
+    assert f"values file {tmp_path} is a folder" in err and "does not exist" not in err
 
 
 def test_unreachable_cluster_is_a_clear_error(tmp_path, capsys):

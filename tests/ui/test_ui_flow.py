@@ -436,7 +436,7 @@ def test_values_folder_is_said_to_be_a_folder(tmp_path, capsys):
     from gaie_tui.cli import main
     assert main(["--values", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "is a folder, not a values file" in err and "does not exist" not in err
+    assert f"values file {tmp_path} is a folder" in err and "does not exist" not in err
 
 
 @pytest.mark.parametrize("sim", ["epp-never-ready"], indirect=True)

@@ -191,7 +191,8 @@ async def test_verify_updates_changed_cells_only_pauses_under_a_modal_and_shows_
         assert await wait_until(pilot, lambda: scr.refreshes > looks, 20)
         assert await wait_until(pilot, lambda: scr.rows["epp-image"].status == "fail", 30)
         assert app.is_running
-        assert ("epp-image", "status") in updates and not added
+        assert ("epp-image", "status") in updates
+        assert added and all(key.startswith("drift-") and "image" in key for key in added), added
         table.move_cursor(row=table.get_row_index("epp-image"))
         await pilot.pause(0.2)
         details = text_of(app, "#details-body")

@@ -213,3 +213,22 @@ def test_a_registry_that_failed_is_not_asked_again(make_session, monkeypatch, de
         resolve_chart_archive(parse_ref("inferencepool@v1.0.1"), session)
     with pytest.raises(ChartUnavailable, match="could not be reached earlier"):
         resolve_chart_archive(parse_ref("inferencepool@v1.0.2"), session)
+
+
+def test_pulled_archives_land_in_a_private_cache_whatever_the_umask(wired, make_session):
+    """Issue 12 #9: the cache is 0700 folders and 0600 files under umask 022 too."""
+    import os
+    import stat
+    old = os.umask(0o022)
+    try:
+        session = make_session()
+        archive = resolve_chart_archive(parse_ref("inferencepool@v1.4.0"), session)
+    finally:
+        os.umask(old)
+    root = session.cache.root
+    for dirpath, dirs, files in os.walk(root):
+        for d in dirs:
+            assert stat.S_IMODE(os.stat(os.path.join(dirpath, d)).st_mode) == 0o700, d
+        for f in files:
+            assert stat.S_IMODE(os.stat(os.path.join(dirpath, f)).st_mode) == 0o600, f
+    assert archive.path.is_relative_to(root)

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import io
 import json
-import tarfile
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import yaml
 
 from ..errors import UserError
+from ..textsafe import visible
+from . import archive, safeyaml
 from . import templates as gotemplate
 
-MAX_ARCHIVE_BYTES = 20 * 1024 * 1024  # real charts are ~50 kB; refuse anything absurd
+MAX_ARCHIVE_BYTES = archive.MAX_ARCHIVE_BYTES  # real charts are ~50 kB; refuse anything absurd
 
 
 @dataclass
@@ -56,67 +56,46 @@ class _ChartFiles:
     values_text: str
     templates: dict[str, str]
     subcharts: dict[str, _ChartFiles]
+    label: str = "chart"
 
 
 def load_chart(source: Path | str | bytes) -> ChartKnowledge:
-    """Derive knowledge from a chart archive path, folder path, or archive bytes."""
+    """Derive knowledge from a chart archive path, folder path, or archive bytes. The archive is
+    read under core.charts.archive's limits and its YAML under core.charts.safeyaml's budget."""
     digest = ""
     if isinstance(source, bytes):
         data = source
         label = "chart archive"
     else:
         path = Path(source)
-        label = str(path)
+        label = visible(str(path), one_line=True)
         if path.is_dir():
-            return derive(_read_folder(path), digest="")
+            return derive(_from_tree(archive.read_folder(path, label), label), digest="")
         try:
             if path.stat().st_size > MAX_ARCHIVE_BYTES:
-                raise UserError(f"{path} is too large to be a chart archive", "point at the chart's .tgz")
-            data = path.read_bytes()
+                raise UserError(f"{label} is too large to be a chart archive", "point at the chart's .tgz")
+            with open(path, "rb") as fh:
+                data = fh.read(MAX_ARCHIVE_BYTES + 1)
         except OSError as exc:
-            raise UserError(f"cannot read chart archive {path}: {exc.strerror}", "check the path and permissions") from exc
+            raise UserError(f"cannot read chart archive {label}: {exc.strerror}", "check the path and permissions") from exc
     digest = hashlib.sha256(data).hexdigest()
     return derive(_read_archive(data, label), digest=digest)
 
 
-def _read_archive(data: bytes, label: str) -> _ChartFiles:
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
-            files: dict[str, bytes] = {}
-            for m in tf.getmembers():
-                if m.isfile() and m.size < MAX_ARCHIVE_BYTES:
-                    fh = tf.extractfile(m)
-                    if fh is not None:
-                        files[m.name] = fh.read()
-    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-        first = str(exc).splitlines()[0].rstrip(":") if str(exc) else exc.__class__.__name__
-        raise UserError(f"{label} is not a readable chart archive (not a gzip-compressed tar: {first})",
-                        "download it again, e.g. `helm pull oci://… --version vX.Y.Z`") from exc
-    tops = {PurePosixPath(n).parts[0] for n in files if PurePosixPath(n).parts}
-    chart_tops = [t for t in tops if f"{t}/Chart.yaml" in files]
-    if not chart_tops:
-        raise UserError(f"{label} has no Chart.yaml", "this is not a helm chart archive")
-    top = sorted(chart_tops)[0]
+def _read_archive(data: bytes, label: str, depth: int = 0) -> _ChartFiles:
+    files = archive.read_archive(data, label, keep=archive.chart_member_needed, _depth=depth)
+    top = archive.chart_top(files, label)
     tree = {n[len(top) + 1:]: b for n, b in files.items() if n.startswith(top + "/")}
-    return _from_tree(tree, label)
+    return _from_tree(tree, label, depth)
 
 
-def _read_folder(root: Path) -> _ChartFiles:
-    if not (root / "Chart.yaml").is_file():
-        raise UserError(f"{root} has no Chart.yaml", "point at a chart folder or a .tgz archive")
-    tree = {str(p.relative_to(root)).replace("\\", "/"): p.read_bytes()
-            for p in root.rglob("*") if p.is_file()}
-    return _from_tree(tree, str(root))
-
-
-def _from_tree(tree: dict[str, bytes], label: str) -> _ChartFiles:
+def _from_tree(tree: dict[str, bytes], label: str, depth: int = 0) -> _ChartFiles:
     def text(name: str) -> str:
         return tree[name].decode("utf-8", errors="replace")
 
-    try:
-        chart_yaml = yaml.safe_load(text("Chart.yaml")) or {}
-    except yaml.YAMLError as exc:
-        raise UserError(f"{label}: Chart.yaml is not valid YAML", "the archive is damaged") from exc
+    if "Chart.yaml" not in tree:
+        raise UserError(f"{label} has no Chart.yaml", "point at a chart folder or a .tgz archive")
+    chart_yaml = safeyaml.load(text("Chart.yaml"), f"{label}: Chart.yaml") or {}
     if not isinstance(chart_yaml, dict) or "name" not in chart_yaml:
         raise UserError(f"{label}: Chart.yaml has no name", "the archive is damaged")
     templates = {n: text(n) for n in tree if n.startswith("templates/") and n.endswith((".yaml", ".tpl", ".yml"))}
@@ -125,29 +104,32 @@ def _from_tree(tree: dict[str, bytes], label: str) -> _ChartFiles:
     for d in sub_dirs:
         sub_tree = {n[len(f"charts/{d}/"):]: b for n, b in tree.items() if n.startswith(f"charts/{d}/")}
         if "Chart.yaml" in sub_tree:
-            sub = _from_tree(sub_tree, f"{label}:charts/{d}")
-            subcharts[sub.chart_yaml["name"]] = sub
+            sub = _from_tree(sub_tree, f"{label}:charts/{d}", depth)
+            subcharts[str(sub.chart_yaml["name"])] = sub
     for n, b in tree.items():  # dependencies vendored as nested archives
         if n.startswith("charts/") and n.count("/") == 1 and n.endswith(".tgz"):
-            sub = _read_archive(b, f"{label}:{n}")
-            subcharts[sub.chart_yaml["name"]] = sub
-    return _ChartFiles(chart_yaml, text("values.yaml") if "values.yaml" in tree else "", templates, subcharts)
+            sub = _read_archive(b, f"{label}:{n}", depth + 1)
+            subcharts[str(sub.chart_yaml["name"])] = sub
+    return _ChartFiles(chart_yaml, text("values.yaml") if "values.yaml" in tree else "", templates, subcharts,
+                       label)
 
 
 def derive(files: _ChartFiles, digest: str) -> ChartKnowledge:
     cy = files.chart_yaml
-    values, comments = parse_values_with_comments(files.values_text)
+    values, comments = parse_values_with_comments(files.values_text, f"{files.label}: values.yaml")
     reads = gotemplate.TemplateReads()
     gotemplate.analyse(files.templates, reads)
     aliases: dict[str, str] = {}
-    for dep in cy.get("dependencies") or []:
-        name = dep.get("name")
-        sub = files.subcharts.get(name)
-        if sub is None:
+    deps = cy.get("dependencies") or []
+    for dep in deps if isinstance(deps, list) else []:
+        if not isinstance(dep, dict):
+            continue  # helm refuses such a Chart.yaml when it renders; the knowledge simply skips it
+        name, alias = dep.get("name"), dep.get("alias") or dep.get("name")
+        sub = files.subcharts.get(name) if isinstance(name, str) else None
+        if sub is None or not isinstance(alias, str):
             continue
-        alias = dep.get("alias") or name
         aliases[alias] = name
-        sub_values, sub_comments = parse_values_with_comments(sub.values_text)
+        sub_values, sub_comments = parse_values_with_comments(sub.values_text, f"{sub.label}: values.yaml")
         values[alias] = coalesce(values.get(alias), sub_values)
         for path, comment in sub_comments.items():
             comments.setdefault(f"{alias}.{path}", comment)
@@ -185,17 +167,29 @@ def coalesce(user, defaults):
     return out
 
 
-def parse_values_with_comments(text: str) -> tuple[dict, dict[str, str]]:
-    """Load values.yaml and the comment block directly above each key (plus an inline comment)."""
+def parse_values_with_comments(text: str, label: str = "values.yaml") -> tuple[dict, dict[str, str]]:
+    """Load values.yaml and the comment block directly above each key (plus an inline comment).
+
+    A chart's values.yaml is input we did not write: it is read under the values-file budget
+    (size, aliases, nesting), and one that is broken or not a mapping is a UserError naming the
+    file and line, as helm itself refuses to render such a chart."""
     if not text.strip():
         return {}, {}
-    values = yaml.safe_load(text) or {}
+    root = safeyaml.compose(text, label)
+    if root is None:
+        return {}, {}
+    if not isinstance(root, yaml.MappingNode):
+        kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+        if isinstance(root, yaml.ScalarNode) and root.value in ("", "~", "null"):
+            return {}, {}
+        raise safeyaml.ChartYamlError(f"{label} is {kind}, not a mapping of settings "
+                                      f"(line {root.start_mark.line + 1})",
+                                      "helm cannot render this chart; check where it came from")
+    values = safeyaml.construct(root, label) or {}
+    if not isinstance(values, dict):
+        raise safeyaml.ChartYamlError(f"{label} is not a mapping of settings", "helm cannot render this chart")
     lines = text.splitlines()
     comments: dict[str, str] = {}
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return values, comments
 
     def above(line_no: int) -> list[str]:
         out: list[str] = []

@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import subprocess
-import tarfile
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -55,7 +54,13 @@ def _cleanup() -> None:
 
 
 def chart_dir(archive: Path) -> Path:
-    """Extract an archive once per process (folders are used in place)."""
+    """The chart as a folder for helm: folders are used in place; an archive is extracted once per
+    process, only what helm needs (Chart.yaml, values, schema, templates/, crds/, charts/), under
+    core.charts.archive's limits (members, sizes, no links, no names outside the folder), into a
+    private (0700) temporary folder removed when the process exits. An unsafe archive is a
+    UserError naming the member, never a traceback."""
+    from ..charts import archive as chart_archive
+
     archive = Path(archive)
     if archive.is_dir():
         return archive
@@ -67,19 +72,13 @@ def chart_dir(archive: Path) -> Path:
             _TMP_ROOT.append(Path(tempfile.mkdtemp(prefix="gaie-tui-charts-")))
             atexit.register(_cleanup)
         dest = Path(tempfile.mkdtemp(dir=_TMP_ROOT[0]))
-        with tarfile.open(archive, "r:*") as tf:
-            if hasattr(tarfile, "data_filter"):
-                tf.extractall(dest, filter="data")
-            else:  # pragma: no cover - old Pythons: refuse unsafe members ourselves
-                for m in tf.getmembers():
-                    if m.name.startswith(("/", "..")) or ".." in Path(m.name).parts or m.issym() or m.islnk():
-                        raise ValueError(f"unsafe member {m.name} in {archive}")
-                tf.extractall(dest)
-        tops = [p for p in dest.iterdir() if (p / "Chart.yaml").is_file()]
-        if not tops:
-            raise ValueError(f"{archive} has no chart folder")
-        _EXTRACTED[key] = tops[0]
-        return tops[0]
+        try:
+            top = chart_archive.extract_chart(archive, dest)
+        except BaseException:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise
+        _EXTRACTED[key] = top
+        return top
 
 
 @dataclass

@@ -50,7 +50,12 @@ def failed(checks: list[Check]) -> list[Check]:
 
 
 def table(checks: list[Check], *, color: bool = False) -> str:
-    """A plain-text table: status, title, evidence; remedy and details indented underneath."""
+    """A plain-text table: status, title, evidence; remedy and details indented underneath.
+
+    Evidence and details quote the cluster (annotations, images, log lines) and helm: every cell
+    is redacted and shown with its control characters made visible, on one line, so an
+    annotation holding an escape sequence cannot clear the screen, set the clipboard or plant a
+    link, and a newline cannot forge a row. The only escapes in the output are our own colours."""
     marks = {PASS: "ok  ", WARN: "warn", FAIL: "FAIL", SKIP: "skip"}
     colors = {PASS: "\033[32m", WARN: "\033[33m", FAIL: "\033[31m", SKIP: "\033[2m"}
     lines = []
@@ -58,11 +63,21 @@ def table(checks: list[Check], *, color: bool = False) -> str:
         mark = marks[c.status]
         if color:
             mark = f"{colors[c.status]}{mark}\033[0m"
-        lines.append(f"[{mark}] {c.title}: {c.evidence}" if c.evidence else f"[{mark}] {c.title}")
+        title, evidence = cell(c.title), cell(c.evidence)
+        lines.append(f"[{mark}] {title}: {evidence}" if evidence else f"[{mark}] {title}")
         if c.status in (WARN, FAIL) and c.remedy:
-            lines.append(f"        → {c.remedy}")
+            lines.append(f"        → {cell(c.remedy)}")
         for d in c.details[:12]:
-            lines.append(f"        | {d}")
+            lines.append(f"        | {cell(d)}")
         if len(c.details) > 12:
             lines.append(f"        | … {len(c.details) - 12} more")
     return "\n".join(lines)
+
+
+def cell(text: object) -> str:
+    """Outside text for one line of terminal output: redacted, control characters visible."""
+    from ..redact import redact
+    from ..textsafe import visible
+    s = text if isinstance(text, str) else str(text)
+    # tabs (zap's console log format) read better as spaces than as `\t`; they are harmless either way
+    return visible(redact(s.replace("\t", "  ")), one_line=True)

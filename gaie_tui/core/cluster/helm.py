@@ -430,6 +430,68 @@ def get_manifest(helm: str, release: str, namespace: str, kube_args: list[str]) 
     return (out, "") if rc == 0 else (None, err.strip())
 
 
+# ---- release queries (day two) --------------------------------------------------------------
+LIVE_STATES = ("--deployed", "--failed", "--pending", "--uninstalling")
+
+
+def list_argv(helm: str, *, namespace: str | None = None, kube_args: list[str] | None = None,
+              max_rows: int = 2000) -> list[str]:
+    """`helm list` of every release in a live state; all namespaces when `namespace` is None."""
+    scope = ["--all-namespaces"] if namespace is None else ["--namespace", namespace]
+    return [helm, "list", *scope, *LIVE_STATES, "--max", str(max_rows), "--output", "json"] + list(kube_args or [])
+
+
+def history_argv(helm: str, release: str, namespace: str, kube_args: list[str] | None = None,
+                 max_rows: int = 256) -> list[str]:
+    return [helm, "history", release, "--namespace", namespace, "--max", str(max_rows), "--output", "json"] + \
+        list(kube_args or [])
+
+
+def get_values_argv(helm: str, release: str, namespace: str, revision: int | None = None,
+                    kube_args: list[str] | None = None) -> list[str]:
+    """The user-supplied values of a revision (what `-f` gave), as JSON."""
+    rev = ["--revision", str(revision)] if revision else []
+    return [helm, "get", "values", release, "--namespace", namespace, *rev, "--output", "json"] + list(kube_args or [])
+
+
+def get_manifest_argv(helm: str, release: str, namespace: str, revision: int | None = None,
+                      kube_args: list[str] | None = None) -> list[str]:
+    rev = ["--revision", str(revision)] if revision else []
+    return [helm, "get", "manifest", release, "--namespace", namespace, *rev] + list(kube_args or [])
+
+
+def query_json(argv: list[str], timeout: float = 60.0):
+    """Run a helm query that prints JSON. Raises UserError with helm's own words when it fails."""
+    rc, out, err = run_capture(argv, timeout=timeout)
+    if rc != 0:
+        last = next((ln for ln in reversed(err.splitlines()) if ln.strip()), f"exit {rc}")
+        raise UserError(f"helm {argv[1]} failed: {last[:300]}", _query_hint(err))
+    try:
+        return json.loads(out or "null")
+    except ValueError:
+        raise UserError(f"helm {argv[1]} printed something that is not JSON", "check the helm binary (helm version)") \
+            from None
+
+
+def query_text(argv: list[str], timeout: float = 60.0) -> str:
+    rc, out, err = run_capture(argv, timeout=timeout)
+    if rc != 0:
+        last = next((ln for ln in reversed(err.splitlines()) if ln.strip()), f"exit {rc}")
+        raise UserError(f"helm {argv[1]} failed: {last[:300]}", _query_hint(err))
+    return out
+
+
+def _query_hint(err: str) -> str:
+    res = HelmResult(argv=[], returncode=1, duration=0.0, lines=[LogLine(time.time(), "stderr", ln)
+                                                                  for ln in err.splitlines()])
+    ex = explain(res)
+    if ex and ex.kind != "failed":
+        return ex.hint
+    if re.search(r"release: not found|not found", err):
+        return "check the release name and namespace (gaie-tui releases --all-namespaces)"
+    return "check helm can reach the cluster (helm list with the same --kube-context)"
+
+
 # ---- explanations ----------------------------------------------------------------------------
 # helm's words when it cannot reach a chart registry (OCI): the host is in the request it names
 _REGISTRY = re.compile(r'\b(?:GET|HEAD|POST|Get|Head|Post)\s+"?(?:https?://)?([^/"\s]+)/v2/')

@@ -9,8 +9,10 @@ data never crosses the wire. `kubernetes` is imported lazily, on first connectio
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -188,12 +190,17 @@ class Cluster:
             raise ClusterError(f"context {name!r} is not in the kubeconfig", f"known contexts: {known}",
                                kind="config", context=name)
         try:
-            kconfig.load_kube_config(config_file=os.pathsep.join(str(p) for p in paths), context=name,
-                                     client_configuration=cfg, persist_config=False)
+            with _logged_errors() as logged:
+                kconfig.load_kube_config(config_file=os.pathsep.join(str(p) for p in paths), context=name,
+                                         client_configuration=cfg, persist_config=False)
         except Exception as exc:  # ConfigException, bad base64, missing cert files, exec plugin failures
             raise ClusterError(f"cannot use context {name!r}: {exc}",
                                "check the context's cluster, user and certificate entries (kubectl config view)",
                                kind="config", context=name) from None
+        if logged:
+            # the client logs a failed exec credential plugin and carries on without credentials,
+            # which the server then answers with 401: say what really happened instead
+            raise _exec_plugin_error(name, logged[0])
         cfg.retries = 1
         return cls(kclient.ApiClient(cfg), name, cfg.host, info.namespace or None,
                    kubeconfig, timeout, user=info.user)
@@ -255,6 +262,8 @@ class Cluster:
 
     def _transport_error(self, exc: Exception, t: float) -> ClusterError:
         text = f"{type(exc).__name__}: {exc}"
+        if tls := _tls_config_error(text, self.context):
+            return tls
         if "Timeout" in type(exc).__name__ or "timed out" in text.lower():
             return ClusterError(f"the API server at {self.server} (context {self.context!r}) did not answer "
                                 f"within {t:g}s",
@@ -392,6 +401,60 @@ def _managed_keys(meta: dict) -> tuple[str, ...] | None:
                 seen = True
                 keys.update(k[2:] for k in fields[section] if k.startswith("f:"))
     return tuple(sorted(keys)) if seen else None
+
+
+class _Captured:
+    def __init__(self) -> None:
+        import logging
+        self.records: list[str] = []
+        self.handler = logging.Handler(logging.ERROR)
+        self.handler.emit = lambda record: self.records.append(record.getMessage())  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _logged_errors():
+    """Collect what the kubernetes client logs at ERROR on the root logger meanwhile, instead of
+    letting it reach the terminal: `logging.error()` with no handler configures one on stderr for
+    the whole process, so one failed plugin printed `ERROR:root:…` and every later warning too."""
+    import logging
+    root = logging.getLogger()
+    cap = _Captured()
+    root.addHandler(cap.handler)
+    try:
+        yield cap.records
+    finally:
+        root.removeHandler(cap.handler)
+
+
+def _exec_plugin_error(context: str, logged: str) -> ClusterError:
+    missing = re.search(r"No such file or directory: '([^']+)'", logged)
+    if missing:
+        plugin = missing.group(1)
+        return ClusterError(f"the credential plugin {plugin!r} of context {context!r} is not installed "
+                            "(not found on PATH)",
+                            "install it (for GKE: gke-gcloud-auth-plugin; EKS: aws; AKS: kubelogin) or put it on "
+                            "PATH, then retry; or choose another context with --context",
+                            kind="config", context=context)
+    return ClusterError(f"the credential plugin of context {context!r} failed: {logged.strip()[:300]}",
+                        "run the plugin's login step again (e.g. gcloud auth login, aws sso login), or choose "
+                        "another context with --context", kind="config", context=context)
+
+
+def _tls_config_error(text: str, context: str) -> ClusterError | None:
+    """A kubeconfig whose certificates cannot be loaded fails at the first request, as an SSL
+    error: it is a configuration problem, not an unreachable cluster."""
+    if "PEM lib" in text or "NO_CERTIFICATE_OR_CRL_FOUND" in text or "no certificate or crl found" in text.lower():
+        what = ("certificate authority (certificate-authority-data / certificate-authority)" if "X509" in text
+                else "client certificate or key (client-certificate-data / client-key-data)")
+        return ClusterError(f"the {what} of context {context!r} is not a valid PEM certificate",
+                            "fix that entry in the kubeconfig (kubectl config view --raw shows it), or get a new "
+                            "kubeconfig from your cluster's provider", kind="config", context=context)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text.lower():
+        return ClusterError(f"the API server's certificate is not trusted by context {context!r} "
+                            "(certificate verification failed)",
+                            "check the context's certificate-authority entry matches this cluster, and the server "
+                            "address is the cluster's (not a proxy's)", kind="config", context=context)
+    return None
 
 
 def _status_message(data: bytes) -> str:

@@ -39,26 +39,37 @@ def _group_version(api_version: str) -> tuple[str, str]:
     return g, v
 
 
+# Diagnostic codes by which the checker says it could not check (rather than found nothing).
+COULD_NOT_CHECK_CODES = ("checker-crashed", "checker-failed", "could-not-check")
+
+
 def values_check(values_text: str, chart) -> Check:
-    """Layers 1–3 of the values checker, when that module is present (it blocks errors)."""
+    """Layers 1–3 of the values checker (it blocks errors). A checker that crashes, or says it
+    could not check, is a failing check — never a warning, never a pass: "no findings" from a
+    checker that did not run would let a broken file through."""
+    from ..redact import redact
     looked = f"the values file against {getattr(chart, 'name', '?')} {getattr(chart, 'version', '?')}"
+    remedy = ("run `gaie-tui validate` on the file for details; if it keeps failing, report it with "
+              "gaie-tui.log from the state folder")
     try:
         from ..check.checker import check_text
         from ..values.diagnostics import counts
-    except ImportError:
-        return Check("values", "Values file", SKIP, "the values checker is not available", "", looked)
-    try:
         diags = check_text(values_text, chart)
     except Exception as exc:  # noqa: BLE001 - a checker bug must not hide the rest of preflight
-        return Check("values", "Values file", WARN, f"the values checker failed: {exc}", "run gaie-tui validate",
-                     looked)
+        from ..errorlog import describe, write_error_log
+        write_error_log(exc, "values checker")
+        return Check("values", "Values file", FAIL, f"could not check the values: {describe(exc)}", remedy, looked)
+    crashed = [d for d in diags if d.code in COULD_NOT_CHECK_CODES]
+    if crashed:
+        return Check("values", "Values file", FAIL, f"could not check the values: {redact(crashed[0].message)}",
+                     remedy, looked, [redact(d.message) for d in crashed[1:12]])
     c = counts(diags)
     errs = [d for d in diags if d.severity == "error"]
     warns = [d for d in diags if d.severity == "warning"]
-    details = [f"{d.severity} line {d.line}: {d.path or '(file)'}: {d.message}" for d in (errs + warns)[:12]]
+    details = [redact(f"{d.severity} line {d.line}: {d.path or '(file)'}: {d.message}") for d in (errs + warns)[:12]]
     if errs:
         return Check("values", "Values file", FAIL, f"{c.get('error', 0)} error(s), {c.get('warning', 0)} warning(s)",
-                     "fix the errors (gaie-tui validate -f VALUES shows hints); helm would silently ignore or "
+                     "fix the errors (gaie-tui validate FILE shows hints); helm would silently ignore or "
                      "misread these keys", looked, details)
     if warns:
         return Check("values", "Values file", WARN, f"{len(warns)} warning(s)", "read them; deploy if intended",
@@ -66,10 +77,86 @@ def values_check(values_text: str, chart) -> Check:
     return Check("values", "Values file", PASS, "no problems found", "", looked)
 
 
+def pull_secret_names(exp: Expected, cluster=None) -> list[str]:
+    """The image pull secrets the EPP's pods would get: the rendered pod spec's, the rendered
+    ServiceAccount's, and (for an upgrade) those someone added to the live ServiceAccount.
+    No released chart version renders any, so this is usually empty."""
+    dep = exp.rendered.get("Deployment") or {}
+    pod = ((dep.get("spec") or {}).get("template") or {}).get("spec") or {}
+    names = [str(s.get("name")) for s in pod.get("imagePullSecrets") or [] if isinstance(s, dict) and s.get("name")]
+    sa_name = pod.get("serviceAccountName") or pod.get("serviceAccount")
+    sa = exp.rendered.get("ServiceAccount") or {}
+    if sa_name and (sa.get("metadata") or {}).get("name") == sa_name:
+        names += [str(s.get("name")) for s in sa.get("imagePullSecrets") or [] if isinstance(s, dict) and s.get("name")]
+    if sa_name and cluster is not None:
+        try:
+            live = cluster.get(f"/api/v1/namespaces/{quote(exp.namespace)}/serviceaccounts/{quote(sa_name)}",
+                               what=f"get serviceaccount {sa_name}")
+        except Exception:  # noqa: BLE001 - unreadable: we just know fewer secrets
+            live = None
+        names += [str(s.get("name")) for s in (live or {}).get("imagePullSecrets") or []
+                  if isinstance(s, dict) and s.get("name")]
+    return list(dict.fromkeys(names))
+
+
+def image_check(exp: Expected, cluster=None, session=None) -> Check:
+    """The EPP image resolves in its registry (or the configured mirror), the way a kubelet would
+    pull it: anonymously, else with the pull secrets the pods get. `latest`, a missing tag, a missing
+    repository or a refused pull fail, naming the image and what to choose instead; no network is a
+    skip with a note."""
+    from ..upstream import images as img
+    image = exp.epp_image
+    looked = f"HEAD of the manifest of {image or 'the EPP image'} in its registry (OCI distribution API)"
+    title = "EPP image pulls"
+    if not image:
+        return Check("epp-image-pull", title, SKIP, "the rendered Deployment names no EPP image", "", looked)
+    own = session is None
+    if own:
+        from ..upstream.session import Upstream
+        try:
+            session = Upstream.from_env(retries=1, backoff=0.2, connect_timeout=3.0)
+        except Exception as exc:  # noqa: BLE001 - e.g. a malformed GAIE_TUI_REGISTRY_MIRRORS
+            return Check("epp-image-pull", title, WARN, f"{image} not checked: {exc}",
+                         getattr(exc, "hint", "") or "fix GAIE_TUI_REGISTRY_MIRRORS", looked)
+    try:
+        names = pull_secret_names(exp, cluster)
+        creds = img.secret_credentials(cluster, exp.namespace, names) if names and cluster is not None else None
+        status = img.pull_status(session, image, credentials=creds)
+        looked = f"HEAD {status.source or image}" + (f"; pull secrets {', '.join(names)}" if names else "")
+        if status.ok:
+            return Check("epp-image-pull", title, PASS, status.message + (
+                f" ({status.digest[:19]}…)" if status.digest else ""), "", looked)
+        if status.state == img.OFFLINE:
+            return Check("epp-image-pull", title, SKIP, status.message, status.hint, looked)
+        if status.state == img.ERROR:
+            return Check("epp-image-pull", title, WARN, status.message, status.hint, looked)
+        choices = img.image_choices(exp.chart_name or "inferencepool", exp.chart_version or "v1.5.0", session,
+                                    check=False)
+        others = [f"{c.image} ({c.label})" for c in choices.choices if c.image != image]
+        instead = ("; or choose " + ", ".join(others)) if others else ""
+        if status.state == img.DENIED:
+            why = (f"the pull secret(s) {', '.join(names)} do not open it" if names else
+                   "this chart version renders no imagePullSecrets, so the nodes pull it with their own "
+                   "credentials or none")
+            remedy = (f"{why}: mirror the image to a registry the nodes can pull from (GAIE_TUI_REGISTRY_MIRRORS "
+                      f"makes this check ask the mirror){instead}")
+        elif status.state == img.UNPINNED:
+            remedy = status.hint
+        else:
+            remedy = (status.hint + "; " if status.hint else "") + (f"choose {', '.join(others)}" if others else
+                                                                    "choose an image that exists")
+        if choices.successor_note and status.state != img.UNPINNED:
+            remedy += f". {choices.successor_note}"
+        return Check("epp-image-pull", title, FAIL, status.message, remedy, looked)
+    finally:
+        if own:
+            session.close()
+
+
 def run_preflight(cluster, exp: Expected, *, create_namespace: bool = False,
                   release_state: Callable[[], tuple[str, int] | None] | None = None,
                   match_labels_path: str = "inferencePool.modelServers.matchLabels",
-                  on_check: Callable[[Check], None] | None = None) -> list[Check]:
+                  on_check: Callable[[Check], None] | None = None, image_session=None) -> list[Check]:
     """Read-only checks of the cluster for the rendered release. Stops early when the cluster
     cannot be reached. `release_state` overrides how the release's status is learnt (tests)."""
     from .kube import ClusterError
@@ -99,6 +186,7 @@ def run_preflight(cluster, exp: Expected, *, create_namespace: bool = False,
             add(Check("read-access", "Read access", FAIL, exc.message, exc.hint, f"context {cluster.context}"))
         else:
             add(Check("cluster-access", "Cluster access", FAIL, exc.message, exc.hint, f"context {cluster.context}"))
+    add(image_check(exp, cluster, image_session))
     return checks
 
 

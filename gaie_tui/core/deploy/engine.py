@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -321,10 +320,10 @@ class DeployEngine:
                 self._step("error", str(exc), "error")
                 self._end_quietly("error", exc.message)
             except Exception as exc:  # noqa: BLE001 - the record must say so, whatever happened
-                from ..errorlog import write_error_log
+                from ..errorlog import describe, write_error_log
                 log = write_error_log(exc)
-                text = f"{type(exc).__name__}: {exc} (details in {log})"
-                self._step("error", "".join(traceback.format_exception_only(type(exc), exc)).strip(), "crashed")
+                text = describe(exc) + (f" (details in {log})" if log else "")
+                self._step("error", describe(exc), "crashed")
                 self._end_quietly("crashed", text)
             finally:
                 self._running = False

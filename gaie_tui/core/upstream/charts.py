@@ -8,24 +8,21 @@ can be cached under that digest (`session.cache.put("<kind>", archive.digest, va
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import tarfile
 import tempfile
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
+from ..charts import archive, safeyaml
 from ..charts.refs import FAMILIES, ChartRef
 from ..errors import UserError
+from ..safeio import check_target, ensure_private_dir
 from .cache import iso, parse_iso, write_atomic
 from .net import NetworkError, origin
 from .session import Upstream
@@ -72,66 +69,87 @@ class ValuesText:
 # ---------------------------------------------------------------- checking an archive
 
 def inspect_archive(path: Path) -> tuple[str, str, str]:
-    """(name, version, digest) of a chart archive or chart folder; CorruptArchive otherwise."""
+    """(name, version, digest) of a chart archive or chart folder; CorruptArchive otherwise.
+    The archive is read once, streaming, under core.charts.archive's limits (members, sizes,
+    names): every member is read, because a truncated download only fails when its end is reached."""
     path = Path(path)
     if path.is_dir():
         return _inspect_folder(path)
     if not path.is_file():
-        raise UserError(f"chart archive {path} does not exist", "check the path")
-    data = path.read_bytes()
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    chart_yaml: bytes | None = None
+        raise UserError(f"chart archive {_shown(path)} does not exist", "check the path")
     try:
-        with tarfile.open(path, mode="r:gz") as tar:
-            # Read every member: a truncated download only fails when its end is reached.
-            for member in tar:
-                if not member.isfile():
-                    continue
-                content = tar.extractfile(member).read()  # type: ignore[union-attr]
-                parts = member.name.lstrip("./").split("/")
-                if len(parts) == 2 and parts[1] == "Chart.yaml" and chart_yaml is None:
-                    chart_yaml = content
-    except (tarfile.TarError, gzip.BadGzipFile, zlib.error, EOFError, OSError) as exc:
-        raise CorruptArchive(f"{path} is not a chart archive: not a readable gzip-compressed tar ({exc})",
-                             "delete it and pull the chart again, or name the right .tgz") from exc
-    if chart_yaml is None:
-        raise CorruptArchive(f"{path} is not a chart archive: it has no <chart>/Chart.yaml",
+        with open(path, "rb") as fh:
+            data = fh.read(archive.MAX_ARCHIVE_BYTES + 1)
+    except OSError as exc:
+        raise CorruptArchive(f"cannot read {_shown(path)}: {exc.strerror or exc}", "check the path") from None
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    try:
+        files = archive.read_archive(data, _shown(path), keep=lambda n: n.count("/") == 1 and n.endswith("/Chart.yaml"))
+    except archive.BadArchive as exc:
+        detail = exc.detail or exc.message
+        raise CorruptArchive(f"{_shown(path)} is not a chart archive: not a readable gzip-compressed tar ({detail})",
+                             "delete it and pull the chart again, or name the right .tgz") from None
+    except archive.UnsafeArchive as exc:
+        raise CorruptArchive(exc.message, exc.hint) from None
+    tops = sorted(n for n in files if n.count("/") == 1 and n.endswith("/Chart.yaml"))
+    if not tops:
+        raise CorruptArchive(f"{_shown(path)} is not a chart archive: it has no <chart>/Chart.yaml",
                              "a helm chart archive is what `helm package` or `helm pull` writes")
-    name, version = _chart_meta(chart_yaml, path)
+    name, version = _chart_meta(files[tops[0]], path)
     return name, version, digest
+
+
+def _shown(path) -> str:
+    from ..textsafe import visible
+    return visible(str(path), one_line=True)
 
 
 def _inspect_folder(path: Path) -> tuple[str, str, str]:
     chart = path / "Chart.yaml"
     if not chart.is_file():
-        raise CorruptArchive(f"{path} is not a chart folder: it has no Chart.yaml")
-    name, version = _chart_meta(chart.read_bytes(), path)
+        raise CorruptArchive(f"{_shown(path)} is not a chart folder: it has no Chart.yaml")
+    try:
+        files = archive.read_folder(path, _shown(path))
+    except archive.UnsafeArchive as exc:
+        raise CorruptArchive(exc.message, exc.hint) from None
+    name, version = _chart_meta(files["Chart.yaml"], path)
     h = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        h.update(str(file.relative_to(path)).encode() + b"\0" + file.read_bytes() + b"\0")
+    for rel in sorted(files):
+        h.update(rel.encode() + b"\0" + files[rel] + b"\0")
     return name, version, "sha256:" + h.hexdigest()
 
 
 def _chart_meta(chart_yaml: bytes, path: Path) -> tuple[str, str]:
     try:
-        meta = yaml.safe_load(chart_yaml)
-    except yaml.YAMLError as exc:
-        raise CorruptArchive(f"{path} is not a chart archive: its Chart.yaml is not YAML ({exc})") from exc
+        meta = safeyaml.load(chart_yaml.decode("utf-8", "replace"), "Chart.yaml")
+    except safeyaml.ChartYamlError as exc:
+        detail = exc.message.removeprefix("Chart.yaml ").removeprefix("Chart.yaml: ")
+        what = "is not YAML" if "not valid YAML" in exc.message else "cannot be read"
+        raise CorruptArchive(f"{_shown(path)} is not a chart archive: its Chart.yaml {what} ({detail})",
+                             exc.hint) from None
     if not isinstance(meta, dict) or not meta.get("name") or not meta.get("version"):
-        raise CorruptArchive(f"{path} is not a chart archive: its Chart.yaml has no name and version")
+        raise CorruptArchive(f"{_shown(path)} is not a chart archive: its Chart.yaml has no name and version")
     return str(meta["name"]), str(meta["version"])
 
 
-def read_member(archive: ChartArchive, relative: str) -> str | None:
-    """A file of the chart by its path inside the chart (`values.yaml`, `templates/x.yaml`)."""
-    if archive.path.is_dir():
-        target = archive.path / relative
-        return target.read_text(encoding="utf-8") if target.is_file() else None
-    with tarfile.open(archive.path, mode="r:gz") as tar:
-        for member in tar:
-            parts = member.name.lstrip("./").split("/", 1)
-            if member.isfile() and len(parts) == 2 and parts[1] == relative:
-                return tar.extractfile(member).read().decode("utf-8")  # type: ignore[union-attr]
+def read_member(chart: ChartArchive, relative: str) -> str | None:
+    """A file of the chart by its path inside the chart (`values.yaml`, `templates/x.yaml`),
+    read under the archive limits."""
+    if chart.path.is_dir():
+        target = chart.path / relative
+        if not target.is_file():
+            return None
+        with open(target, "rb") as fh:
+            return fh.read(archive.MAX_MEMBER_BYTES + 1).decode("utf-8", "replace")
+    try:
+        files = archive.read_archive(chart.path, _shown(chart.path),
+                                     keep=lambda n: n.count("/") >= 1 and n.split("/", 1)[1] == relative)
+    except archive.BadArchive as exc:
+        raise CorruptArchive(exc.message, exc.hint) from None
+    for name, data in files.items():
+        parts = name.split("/", 1)
+        if len(parts) == 2 and parts[1] == relative:
+            return data.decode("utf-8", "replace")
     return None
 
 
@@ -207,7 +225,7 @@ def _pull(address: str, version: str, folder: Path, session: Upstream) -> ChartA
     if not helm:
         raise ChartUnavailable(f"cannot pull {what}: no helm binary found",
                                "put helm (>= 3.8) on PATH or set GAIE_TUI_HELM to its path")
-    folder.parent.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(folder.parent)  # the cache is private: 0700 folders, whatever the umask
     work = Path(tempfile.mkdtemp(prefix=".pull-", dir=folder.parent))
     try:
         argv = [helm, "pull", target.address, "--version", version, "--destination", str(work)]
@@ -245,8 +263,9 @@ def _pull(address: str, version: str, folder: Path, session: Upstream) -> ChartA
         session.http.reached.add(target.base_url)
         # Replace, never delete first: a parallel run reading the folder sees either the old
         # pair or a digest mismatch (and pulls again), never a missing file.
-        folder.mkdir(parents=True, exist_ok=True)
-        final = folder / pulled[0].name
+        ensure_private_dir(folder)
+        final = check_target(folder / pulled[0].name)  # never a link or device planted in the cache
+        os.chmod(pulled[0], 0o600)
         os.replace(pulled[0], final)
         when = session.clock()
         source = f"{target.address}:{version}"

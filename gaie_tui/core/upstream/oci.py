@@ -59,10 +59,13 @@ def parse_challenge(header: str) -> dict[str, str] | None:
     return params if params.get("realm") else None
 
 
-def _token(session: Upstream, challenge: dict[str, str], repo: Repository) -> str:
+def _token(session: Upstream, challenge: dict[str, str], repo: Repository, authorization: str | None = None) -> str:
+    """A pull token from the challenge's realm: anonymous, or with `authorization` (a Basic header
+    built from an image pull secret for this one request)."""
     params = {"service": challenge.get("service", "")} if challenge.get("service") else {}
     params["scope"] = challenge.get("scope") or f"repository:{repo.path}:pull"
-    response = session.http.request("GET", challenge["realm"], params=params)
+    headers = {"Authorization": authorization} if authorization else None
+    response = session.http.request("GET", challenge["realm"], params=params, headers=headers)
     if response.status_code != 200:
         raise HTTPStatusError(f"{repo.host} refused an anonymous pull token for {repo.path} "
                               f"(HTTP {response.status_code}): it may need a login",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..cluster.checks import FAIL, PASS, SKIP, WARN, Check
+from . import drift
 from .expected import EXT_PROC_PORT, Expected
 from .pods import container_ports, pod_ready, restarts, similar_selector, statuses, waiting
 from .snapshot import LOG_TAIL, Snapshot
@@ -314,9 +315,16 @@ def pool_parents(j: Judge) -> Check:
                  "read the gateway controller's message; check the HTTPRoute's backendRef" if bad else "", looked)
 
 
-# The checks in the order the dashboard and the record show them.
-CHECKS: list[Callable[[Judge], Check | None]] = [
+def drift_checks(j: Judge) -> list[Check]:
+    """Fields of the release's objects changed outside helm, one check each (drift.py)."""
+    return drift.checks(j.exp, j.snap)
+
+
+# The checks in the order the dashboard and the record show them; a check gives one Check, none
+# (it does not apply) or several (drift: one per changed field).
+CHECKS: list[Callable[[Judge], Check | list[Check] | None]] = [
     release, epp_deployment, epp_pods, epp_image, epp_logs, pool, pool_endpoints, destination_rule, pool_parents,
+    drift_checks,
 ]
 
 
@@ -324,5 +332,11 @@ def evaluate(exp: Expected, snap: Snapshot, *, final: bool = True,
              match_labels_path: str = "inferencePool.modelServers.matchLabels") -> tuple[list[Check], bool]:
     """Checks for a snapshot and whether anything is still settling (worth another refresh)."""
     j = Judge(exp, snap, final=final, match_labels_path=match_labels_path)
-    checks = [c for c in (check(j) for check in CHECKS) if c is not None]
+    checks: list[Check] = []
+    for check in CHECKS:
+        found = check(j)
+        if isinstance(found, Check):
+            checks.append(found)
+        elif found:
+            checks.extend(found)
     return checks, j.pending

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..names import epp_name
+from . import drift
 
 POOL_GROUP, POOL_VERSION = "inference.networking.k8s.io", "v1"
 EXT_PROC_PORT = 9002
@@ -33,6 +34,7 @@ class Expected:
     objects: list[tuple[str, str, str, str]] = field(default_factory=list)  # apiVersion, kind, ns, name
     secret_refs: list[tuple[str, str]] = field(default_factory=list)       # (secret, key) the EPP reads
     extra_kinds: set[str] = field(default_factory=set)
+    rendered: dict[str, dict] = field(default_factory=dict)  # kind → manifest object drift compares (drift.py)
 
     @property
     def epp_selector(self) -> str:
@@ -101,4 +103,5 @@ def expected_from_objects(objects: list[dict], *, release: str, namespace: str, 
             exp.destination_rule = obj
         else:
             exp.extra_kinds.add(kind)
+    exp.rendered = drift.rendered_objects(objects, exp.epp, exp.pool)
     return exp

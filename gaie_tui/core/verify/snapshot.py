@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from . import drift
 from .expected import Expected
 from .pods import restarts
 
@@ -26,6 +27,8 @@ class Snapshot:
     model_pods: list[dict] = field(default_factory=list)
     similar: list[dict] = field(default_factory=list)    # pod metadata in the namespace (when none matched)
     destination_rule: dict | None = None
+    service: dict | None = None                          # the EPP Service (drift.py)
+    host_services: dict[str, dict | None] = field(default_factory=dict)  # "ns/name" a DR host names
     errors: dict[str, str] = field(default_factory=dict)
     calls: int = 0
 
@@ -84,4 +87,5 @@ def fetch(cluster, exp: Expected, *, release_info: Callable[[], dict | None] | N
         name = exp.destination_rule["metadata"].get("name", exp.epp)
         snap.destination_rule = attempt("destination-rule", lambda: cluster.get(
             f"/apis/{g}/{v}/namespaces/{ns}/destinationrules/{quote(name)}", what=f"get destinationrule {name}"))
+    drift.fetch(cluster, exp, snap, attempt)
     return snap
