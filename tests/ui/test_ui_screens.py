@@ -95,6 +95,7 @@ async def test_failed_first_install_offers_what_fits_and_verify_shows_why(app_fa
     """helm gives up on a crash-looping EPP and removes the first install: the release does not
     exist, so nothing is offered but going back; Verify shows what the watcher saw while helm waited."""
     session, _sc = sim
+    session.wait_timeout = "8s"      # long enough to see the crash loop, short enough for CI
     app = app_factory(session)
     async with app.run_test(size=(120, 40), notifications=False) as pilot:
         await deployed(pilot, app)
