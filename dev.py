@@ -52,6 +52,15 @@ def ensure_helm() -> dict[str, str]:
     return env
 
 
+def local_charts(env: dict[str, str]) -> None:
+    """A source checkout's convenience (the package itself never looks for it): the real chart
+    archives of ../shared/charts, when they are there, for the demo to render and deploy without a
+    network. GAIE_TUI_CHART_DIRS set by the user wins."""
+    shared = ROOT.parent / "shared" / "charts"
+    if shared.is_dir() and not env.get("GAIE_TUI_CHART_DIRS"):
+        env["GAIE_TUI_CHART_DIRS"] = str(shared)
+
+
 def main() -> int:
     cmd = sys.argv[1] if len(sys.argv) > 1 else "help"
     rest = sys.argv[2:]
@@ -62,6 +71,8 @@ def main() -> int:
     env = ensure_helm()
     if cmd == "setup":
         return 0
+    if cmd in ("demo", "run", "screenshots", "bench"):
+        local_charts(env)
     if cmd == "demo":
         os.execve(str(BIN / "gaie-tui"), [str(BIN / "gaie-tui"), "demo", *rest], env)
     if cmd == "run":

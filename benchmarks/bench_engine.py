@@ -34,9 +34,11 @@ def main() -> int:
     from gaie_tui.core.charts.refs import parse_ref
     from gaie_tui.core.charts.store import KnowledgeStore
     from gaie_tui.core.cluster.kube import Cluster
-    from gaie_tui.core.deploy.engine import DeployEngine, make_plan, render
+    from gaie_tui.core.deploy.engine import DeployEngine
+    from gaie_tui.core.deploy.plan import make_plan, render
     from gaie_tui.core.values.generate import Answers, generate
-    from gaie_tui.core.verify.checks import evaluate, fetch
+    from gaie_tui.core.verify.checks import evaluate
+    from gaie_tui.core.verify.snapshot import fetch
     from gaie_tui.sim.demo import simulated_cluster
     from gaie_tui.sim.scenarios import Seed
 
@@ -50,7 +52,7 @@ def main() -> int:
             plan = make_plan(chart, values, release="gaie", namespace="llm-d", kubeconfig=str(sc.kubeconfig),
                              context=sc.context, wait_timeout="60s")
             t0 = time.perf_counter()
-            out = DeployEngine(plan, chart=chart, record_parent=records, verify_wait=30,
+            out = DeployEngine(plan, chart=chart, record_parent=records, verify_wait=30, approved_by="--yes",
                                observe_interval=0.25).run()
             times.append(time.perf_counter() - t0)
             assert out.status == "verified", out.status
@@ -73,7 +75,8 @@ def main() -> int:
         print(f"seeded {len(pods)} model-server pods ({ready} Ready) in {time.perf_counter() - t0:.1f}s")
         plan = make_plan(chart, values, release="gaie", namespace="llm-d", kubeconfig=str(sc.kubeconfig),
                          context=sc.context, wait_timeout="120s")
-        out = DeployEngine(plan, chart=chart, record_parent=records, verify_wait=60, cluster=cluster).run()
+        out = DeployEngine(plan, chart=chart, record_parent=records, verify_wait=60, cluster=cluster,
+                           approved_by="--yes").run()
         exp = render(plan)
         refresh = []
         for _ in range(5):

@@ -120,15 +120,15 @@ def _values_300() -> str:
 
 
 async def bench_keystrokes(n: int = 200) -> dict:
+    from gaie_tui.core.session import Session
     from gaie_tui.ui.app import GaieApp
     from gaie_tui.ui.screens import values as values_screen
-    from gaie_tui.ui.services import Services
     from gaie_tui.ui.state import WizardState
     values_screen.DEEP_DELAY = 3600  # only the per-keystroke (fast) layer is measured
     state = WizardState()
     state.values_text = _values_300()
     state.chart_ref = "inferencepool@v1.5.0"
-    app = GaieApp(Services(offline=True), state, resume=False, cursor_blink=False)
+    app = GaieApp(Session(offline=True), state, resume=False, cursor_blink=False)
     lat: list[float] = []
     async with app.run_test(size=(120, 40), notifications=False) as pilot:
         app.goto("values")
@@ -162,83 +162,73 @@ class _Counter:
 
 
 async def bench_bytes() -> dict:
+    """Bytes written to the terminal for one editor keystroke and one unchanged dashboard look,
+    the wizard running the real engine against the emulator (needs GAIE_TUI_CHART_DIRS and helm)."""
     from textual.drivers.headless_driver import HeadlessDriver
 
+    from gaie_tui.core.session import Session
+    from gaie_tui.sim.demo import simulated_cluster
     from gaie_tui.ui.app import GaieApp
     from gaie_tui.ui.screens import values as values_screen
-    from gaie_tui.ui.services import CheckRow, DeployResult, Services
     values_screen.DEEP_DELAY = 3600
-
-    class Fake(Services):
-        def contexts(self):
-            return ["bench"], "bench"
-
-        def connect(self, context):
-            from gaie_tui.ui.services import ClusterView
-            return ClusterView("bench", "https://bench", ["llm-d"], "llm-d")
-
-        def secret_names(self, ns):
-            return []
-
-        def pods(self, ns):
-            return []
-
-        def deployed_values(self, r, n):
-            return None
-
-        def render_objects(self, plan):
-            return ["Deployment/x"], ""
-
-        def deploy(self, plan, on_line, cancel, on_observed=None):
-            on_line("done")
-            return DeployResult(True, revision=1)
-
-        def verify(self, plan, selector, label):
-            return [CheckRow(f"c{i}", f"check {i}", "pass", "fine", ["evidence"]) for i in range(8)]
 
     counter = _Counter()
     HeadlessDriver.is_headless = property(lambda self: False)   # render for real …
     HeadlessDriver.write = lambda self, data: counter(data)     # … and count what would be sent
     tmp = tempfile.mkdtemp(prefix="gaie-bench-")
     os.environ["GAIE_TUI_STATE_DIR"] = tmp
-    app = GaieApp(Fake(context="bench", record_dir=tmp), resume=False, cursor_blink=False, clock=lambda: 0.0)
     out = {}
-    async with app.run_test(size=(80, 24), notifications=False) as pilot:
-        await pilot.pause(0.3)
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.5)
-        editor = app.screen.query_one("#editor")
-        row = next(i for i, l in enumerate(editor.text.splitlines()) if l.strip().startswith("replicas:"))
-        editor.move_cursor((row, len(editor.document.get_line(row))))   # "replicas: 1|"
-        await pilot.pause(0.3)
-        counter.bytes = 0
-        await pilot.press("1")
-        await pilot.pause(0.3)
-        out["editor_keystroke_bytes"] = counter.bytes
-        counter.bytes = 0
-        app.screen.refresh()
-        await pilot.pause(0.3)
-        out["values_full_repaint_bytes"] = counter.bytes
-        await pilot.press("backspace")
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.5)
-        await pilot.press("a")
-        await pilot.pause(0.2)
-        await pilot.press("y")
-        await pilot.pause(0.5)
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.8)
-        scr = app.screen
-        scr.timer.pause()
-        await pilot.pause(0.3)
-        counter.bytes = 0
-        scr.action_refresh()
-        await pilot.pause(0.5)
-        out["dashboard_refresh_unchanged_bytes"] = counter.bytes
-        counter.bytes = 0
-        app.screen.refresh()
-        await pilot.pause(0.3)
-        out["verify_full_repaint_bytes"] = counter.bytes
+
+    async def until(pilot, cond, timeout=60.0):
+        end = time.monotonic() + timeout
+        while not cond() and time.monotonic() < end:
+            await pilot.pause(0.1)
+
+    with simulated_cluster("llm-d-ready", ready_delay=0.2, namespace="llm-d") as sc:
+        session = Session(kubeconfig=str(sc.kubeconfig), context=sc.context, record_dir=tmp, upstream_offline=True)
+        session.verify_wait = 30
+        app = GaieApp(session, resume=False, cursor_blink=False, clock=lambda: 0.0)
+        async with app.run_test(size=(80, 24), notifications=False) as pilot:
+            await until(pilot, lambda: app.state.probe != "pending" and getattr(app.screen, "_ns_loading", 1) is None)
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: getattr(app.screen, "STEP", "") == "values")
+            await pilot.pause(0.5)
+            editor = app.screen.query_one("#editor")
+            row = next(i for i, line in enumerate(editor.text.splitlines()) if line.strip().startswith("replicas:"))
+            editor.move_cursor((row, len(editor.document.get_line(row))))   # "replicas: 1|"
+            await pilot.pause(0.3)
+            counter.bytes = 0
+            await pilot.press("1")
+            await pilot.pause(0.3)
+            out["editor_keystroke_bytes"] = counter.bytes
+            counter.bytes = 0
+            app.screen.refresh()
+            await pilot.pause(0.3)
+            out["values_full_repaint_bytes"] = counter.bytes
+            await pilot.press("backspace")
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: app.state.run is not None and app.state.run.waiting_for_approval)
+            await pilot.pause(0.3)
+            await pilot.press("a")
+            await pilot.pause(0.2)
+            await pilot.press("y")
+            await until(pilot, lambda: getattr(app.screen, "finished", None) is not None)
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: getattr(app.screen, "settled", False))
+            scr = app.screen
+            scr.timer.pause()
+            await pilot.pause(0.5)
+            counter.bytes = 0
+            looks = scr.refreshes
+            scr.action_refresh()
+            await until(pilot, lambda: scr.refreshes > looks)
+            await pilot.pause(0.3)
+            out["dashboard_refresh_unchanged_bytes"] = counter.bytes
+            counter.bytes = 0
+            app.screen.refresh()
+            await pilot.pause(0.3)
+            out["verify_full_repaint_bytes"] = counter.bytes
+        session.close()
     out["goal"] = "a few hundred bytes, not a repaint"
     return out
 

@@ -3,8 +3,9 @@
 
     python3 dev.py screenshots          # or: .venv/bin/python scripts/screenshots.py [--size 100x30]
 
-The screens run against a scripted cluster (no network, no helm) so the pictures are the same on
-every machine; the Setup → Record path is the one a user takes in `gaie-tui demo`.
+The screens run the real engine against the built-in cluster emulator with the real helm and the
+chart archives of GAIE_TUI_CHART_DIRS (`python3 dev.py screenshots` points it at ../shared/charts):
+the Setup → Record path a user takes in `gaie-tui demo`.
 """
 from __future__ import annotations
 
@@ -13,94 +14,63 @@ import asyncio
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _fake_services(tmp: Path):
-    from gaie_tui.ui.services import CheckRow, ClusterView, DeployResult, Pod, Services
-
-    class Scripted(Services):
-        def contexts(self):
-            return ["gaie-sim"], "gaie-sim"
-
-        def connect(self, context):
-            return ClusterView("gaie-sim", "http://127.0.0.1:6443", ["default", "llm-d"], "llm-d")
-
-        def secret_names(self, ns):
-            return ["llm-d-hf-token"]
-
-        def is_hf_candidate(self, name):
-            return "hf" in name
-
-        def pods(self, ns):
-            return [Pod(f"vllm-qwen3-{i}", {"llm-d.ai/inferenceServing": "true", "app": "vllm-qwen3"}, True, "Running")
-                    for i in range(2)]
-
-        def deployed_values(self, r, n):
-            return None
-
-        def render_objects(self, plan):
-            r = plan.release
-            return [f"ServiceAccount/{r}-epp", f"ConfigMap/{r}-epp", f"Role/{r}-epp", f"RoleBinding/{r}-epp",
-                    f"Service/{r}-epp", f"Deployment/{r}-epp", f"InferencePool/{r}", f"DestinationRule/{r}-epp"], ""
-
-        def preflight(self, plan):
-            return [CheckRow("namespace", "Namespace", "pass", "llm-d exists"),
-                    CheckRow("crd-pool", "InferencePool CRD", "pass", "served at inference.networking.k8s.io/v1"),
-                    CheckRow("access", "Permissions", "pass", "you may create every rendered kind"),
-                    CheckRow("secret", "HF token secret", "pass", "llm-d-hf-token has key HF_TOKEN"),
-                    CheckRow("model-servers", "Model-server pods", "pass", "2 Ready pods match the selector")]
-
-        def deploy(self, plan, on_line, cancel):
-            lines = [f"Release \"{plan.release}\" does not exist. Installing it now.",
-                     f"NAME: {plan.release}", "LAST DEPLOYED: Fri Nov 27 14:00:00 2026",
-                     f"NAMESPACE: {plan.namespace}", "STATUS: deployed", "REVISION: 1", "TEST SUITE: None"]
-            on_line("$ " + " ".join(plan.helm_argv("helm", "values.yaml")))
-            for line in lines:
-                on_line(line)
-            return DeployResult(True, revision=1, duration=6.0, lines=lines)
-
-        def verify(self, plan, selector, label):
-            r = plan.release
-            return [
-                CheckRow("release", "helm release", "pass", f"deployed, chart {plan.chart_version}, revision 1",
-                         [f"helm get metadata {r}: deployed"]),
-                CheckRow("epp-deployment", "EPP Deployment", "pass", "1/1 ready", [f"deployment {r}-epp"]),
-                CheckRow("epp-image", "EPP image", "pass", "ghcr.io/llm-d/llm-d-inference-scheduler:v0.8.0", []),
-                CheckRow("epp-pods", "EPP pods", "pass", "1 pod(s), 0 restart(s)",
-                         [f"{r}-epp-7d9c-x2k: ready=True restarts=0"]),
-                CheckRow("pool", "InferencePool", "pass", "selector llm-d.ai/inferenceServing=true", []),
-                CheckRow("model-servers", "pool selector matches", "pass", "2 Ready model-server pod(s)",
-                         ["selector llm-d.ai/inferenceServing=true", "vllm-qwen3-0", "vllm-qwen3-1"]),
-            ]
-
-    return Scripted(context="gaie-sim", record_dir=str(tmp / "gaie-records"))
+async def _until(pilot, cond, timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not cond() and time.monotonic() < end:
+        await pilot.pause(0.1)
 
 
 async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
+    from gaie_tui.core.session import Session
+    from gaie_tui.sim.demo import simulated_cluster
     from gaie_tui.ui.app import GaieApp
     from gaie_tui.ui.screens import values as values_screen
     values_screen.DEEP_DELAY = 3600
     tmp = Path(tempfile.mkdtemp(prefix="gaie-shots-"))
-    os.environ["GAIE_TUI_STATE_DIR"] = str(tmp / "state")
-    app = GaieApp(_fake_services(tmp), resume=False, cursor_blink=False, clock=lambda: 0.0,
-                  simulated_banner="SIMULATED CLUSTER (screenshots)")
+    for name in ("STATE", "CACHE", "CONFIG"):
+        os.environ[f"GAIE_TUI_{name}_DIR"] = str(tmp / name.lower())
     written = []
-    steps = [("setup", []), ("values", ["ctrl+n"]), ("review", ["ctrl+n"]), ("deploy", ["a", "y"]),
-             ("verify", ["ctrl+n"]), ("record", ["ctrl+n"])]
-    async with app.run_test(size=size, notifications=False) as pilot:
-        await pilot.pause(0.5)
-        for name, keys in steps:
-            for k in keys:
-                await pilot.press(k)
+    with simulated_cluster("llm-d-ready", ready_delay=0.3, namespace="llm-d") as sc:
+        session = Session(kubeconfig=str(sc.kubeconfig), context=sc.context, record_dir=tmp / "gaie-records",
+                          upstream_offline=True)
+        session.verify_wait = 30
+        app = GaieApp(session, resume=False, cursor_blink=False, clock=lambda: 0.0,
+                      simulated_banner="SIMULATED CLUSTER (screenshots)")
+        app.notify = lambda *a, **kw: None
+        async with app.run_test(size=size, notifications=False) as pilot:
+            st = app.state
+
+            def on(step: str):
+                return lambda: getattr(app.screen, "STEP", "") == step
+
+            shots = [
+                ("setup", [], lambda: on("setup")() and st.probe != "pending" and "matches" in
+                 str(app.screen.query_one("#matches").content)),
+                ("values", ["ctrl+n"], on("values")),
+                ("review", ["ctrl+n"], lambda: on("review")() and "Ready to approve" in
+                 str(app.screen.query_one("#approval").content)),
+                ("deploy", ["a", "y"], lambda: on("deploy")() and app.screen.finished is not None),
+                ("verify", ["ctrl+n"], lambda: on("verify")() and app.screen.settled),
+                ("record", ["ctrl+n"], lambda: on("record")() and app.screen.shown),
+            ]
+            await pilot.pause(0.5)
+            for name, keys, ready in shots:
+                for k in keys:
+                    await pilot.press(k)
+                    await pilot.pause(0.3)
+                await _until(pilot, ready)
                 await pilot.pause(0.4)
-            await pilot.pause(0.4)
-            path = out / f"{name}.svg"
-            path.write_text(app.export_screenshot(title=f"gaie-tui — {name}"), encoding="utf-8")
-            written.append(path)
+                path = out / f"{name}.svg"
+                path.write_text(app.export_screenshot(title=f"gaie-tui — {name}"), encoding="utf-8")
+                written.append(path)
+        session.close()
     return written
 
 
@@ -109,6 +79,10 @@ def main() -> int:
     ap.add_argument("--size", default="100x30", help="COLSxROWS (default 100x30)")
     ap.add_argument("--out", default=str(ROOT / "screenshots"))
     args = ap.parse_args()
+    if not os.environ.get("GAIE_TUI_CHART_DIRS"):
+        print("set GAIE_TUI_CHART_DIRS to a folder of chart archives (python3 dev.py screenshots does)",
+              file=sys.stderr)
+        return 2
     cols, rows = (int(x) for x in args.size.split("x"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

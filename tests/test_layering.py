@@ -29,7 +29,11 @@ def test_core_and_sim_never_import_textual_or_ui():
 
 
 def test_runtime_code_does_not_read_shared_folder():
-    hits = [str(p) for p in PKG.rglob("*.py") if "../shared" in p.read_text(encoding="utf-8")]
+    """The package never looks for a sibling shared/ folder (the demo did, through "shared" /
+    "charts"); a source checkout's convenience lives in dev.py."""
+    import re
+    pattern = re.compile(r"\.\./shared|[\"']shared[\"']")
+    hits = [str(p) for p in PKG.rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
     assert not hits
 
 
@@ -73,6 +77,18 @@ def _cycles(package: str) -> list[list[str]]:
     return out
 
 
-def test_core_and_sim_have_no_import_cycles():
+def test_core_sim_and_ui_have_no_import_cycles():
     assert _cycles("gaie_tui.core") == []
     assert _cycles("gaie_tui.sim") == []
+    assert _cycles("gaie_tui.ui") == []       # screens never import the app (steps, guard, messages do)
+
+
+def test_ui_holds_no_domain_layer():
+    """The wizard presents core's objects: no second Plan, Diag or CheckRow, no services seam."""
+    assert not (PKG / "ui" / "services.py").exists() and not (PKG / "ui" / "models.py").exists()
+    twins = []
+    for path in (PKG / "ui").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        twins += [f"{path.name}: {n.name}" for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
+                  and n.name in ("Plan", "Diag", "Fix", "CheckRow", "DeployResult", "ClusterView", "Pod", "KeyInfo")]
+    assert twins == []

@@ -1,7 +1,9 @@
 """`gaie-tui demo`: the wizard against a simulated cluster (scenario llm-d-ready by default).
 
 A temporary folder holds the kubeconfig, the records and the wizard's draft; it is removed on
-exit, and the user's own kubeconfig is never read or written.
+exit, and the user's own kubeconfig is never read or written. Chart archives come from where they
+always do (GAIE_TUI_CHART_DIRS, the cache, the registry): a source checkout's `python3 dev.py demo`
+points GAIE_TUI_CHART_DIRS at the shared chart folder beside it; the package never looks for one.
 """
 from __future__ import annotations
 
@@ -49,35 +51,24 @@ def _cluster(scenario: str):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _local_charts() -> None:
-    """Demo without network: use the shared chart archives when this is a source checkout."""
-    if os.environ.get("GAIE_TUI_CHART_DIRS"):
-        return
-    here = Path(__file__).resolve().parents[2]
-    for cand in (here.parent / "shared" / "charts", here / "charts"):
-        if cand.is_dir():
-            os.environ["GAIE_TUI_CHART_DIRS"] = str(cand)
-            return
-
-
 def run(args) -> int:
     from .wizard import prepare_terminal_env
     from .wizard import run as run_wizard
     prepare_terminal_env()
-    _local_charts()
     work = Path(tempfile.mkdtemp(prefix="gaie-demo-"))
     saved = {k: os.environ.get(k) for k in ("KUBECONFIG", "GAIE_TUI_STATE_DIR")}
     try:
         os.environ["GAIE_TUI_STATE_DIR"] = str(work / "state")   # drafts of the demo stay in the demo
         with _cluster(getattr(args, "scenario", "llm-d-ready")) as (kubeconfig, context, url):
             os.environ["KUBECONFIG"] = str(kubeconfig)
-            from ..ui.services import Services
-            services = Services(kubeconfig=str(kubeconfig), context=context, simulated=True,
-                                record_dir=getattr(args, "record_dir", None) or str(work / "gaie-records"))
+            from ..core.session import Session
+            session = Session(kubeconfig=str(kubeconfig), context=context,
+                              record_dir=getattr(args, "record_dir", None) or str(work / "gaie-records"))
+            session.record_dir_is_temporary = not getattr(args, "record_dir", None)
             banner = (f"SIMULATED CLUSTER at {url} (scenario {getattr(args, 'scenario', 'llm-d-ready')}): "
                       "nothing here touches a real cluster; everything is removed on exit.")
             args.values = getattr(args, "values", None)
-            return run_wizard(args, services=services, banner=banner)
+            return run_wizard(args, session=session, banner=banner)
     finally:
         for k, v in saved.items():
             if v is None:

@@ -26,7 +26,8 @@ def add_plan_arguments(p) -> None:
     add_chart_argument(p)
     p.add_argument("--create-namespace", action="store_true", help="let helm create the namespace if missing")
     p.add_argument("--timeout", default="5m0s", metavar="DURATION",
-                   help="how long helm waits for readiness (helm duration, default 5m0s)")
+                   help="how long helm waits for readiness (helm duration, default 5m0s); the deploy step "
+                        "ends at most 10 s after it")
     add_cluster_arguments(p)
 
 
@@ -40,7 +41,8 @@ def add_arguments(p) -> None:
 
 
 def read_values(path: str) -> str:
-    # bounded (`-f /dev/zero` costs 2 MB, not the machine's memory) and one line on every failure
+    # bounded (`-f /dev/zero` costs 2 MB, not the machine's memory) and one line on every failure,
+    # a folder said to be a folder
     from .common import read_values_text
     return read_values_text(path)
 
@@ -49,35 +51,33 @@ def build_plan(args):
     """(plan, chart) from the command-line arguments."""
     import re
 
-    from ..core.deploy.engine import make_plan
+    from ..core.deploy.plan import make_plan
     from ..core.values.generate import chart_from_header
     text = read_values(args.values)
     chart = knowledge_store().get(chart_ref(args.chart, chart_from_header(text)))
     if not re.fullmatch(r"\d+(\.\d+)?(ms|s|m|h)(\d+(\.\d+)?(ms|s|m|h))*", args.timeout or ""):
         raise UserError(f"--timeout {args.timeout!r} is not a duration", "e.g. --timeout 5m0s or 300s")
     plan = make_plan(chart, text, release=args.release, namespace=args.namespace, kubeconfig=args.kubeconfig,
-                     context=args.context, create_namespace=args.create_namespace, wait_timeout=args.timeout)
+                     context=args.context, create_namespace=args.create_namespace, wait_timeout=args.timeout,
+                     values_name=args.values)
     return plan, chart
 
 
 def describe_plan(plan) -> str:
-    from ..core.cluster.helm import redact_argv
+    from ..core.textsafe import visible
     lines = [f"Plan: deploy {plan.chart_name} {plan.chart_version} as release {plan.release} in namespace "
              f"{plan.namespace}" + (" (namespace created if missing)" if plan.create_namespace else ""),
-             f"  chart:   {plan.helm_chart}" + ("" if plan.archive else f" --version {plan.chart_version}"),
-             f"  context: {plan.context or '(current context)'}" + (f" in {plan.kubeconfig}" if plan.kubeconfig else ""),
-             "  command: " + " ".join(redact_argv(plan.helm_argv("VALUES")))]
+             f"  chart:   {visible(plan.helm_chart)}" + ("" if plan.archive else f" --version {plan.chart_version}"),
+             f"  context: {visible(plan.context or '(current context)')}"
+             + (f" in {visible(plan.kubeconfig)}" if plan.kubeconfig else ""),
+             "  values:  " + ", ".join(visible(layer.name) for layer in plan.values),
+             "  command: " + visible(" ".join(plan.shown_argv())) + "   (values files in the record folder)"]
     return "\n".join(lines)
 
 
-def approve(plan, args) -> bool:
-    if args.yes:
-        return True
-    if not sys.stdin.isatty():
-        raise UserError("approval is required and there is no terminal to ask on",
-                        "review the plan (gaie-tui preflight …) and rerun with --yes")
-    from ..core.textsafe import visible
-    print(visible(describe_plan(plan)), file=sys.stderr)  # context and paths come from the kubeconfig
+def ask(plan) -> bool:
+    """The typed approval on a terminal, after the plan and its preflight were shown."""
+    print(describe_plan(plan), file=sys.stderr)   # context and paths come from the kubeconfig: made visible there
     try:
         answer = input(f"Deploy release {plan.release} to namespace {plan.namespace}? Type 'yes' to approve: ")
     except EOFError:
@@ -88,10 +88,10 @@ def approve(plan, args) -> bool:
 def run(args) -> int:
     from ..core.cluster.checks import cell, table
     from ..core.deploy.engine import DeployEngine, Event
-    plan, chart = build_plan(args)
-    if not approve(plan, args):
-        print("not approved: nothing was changed", file=sys.stderr)
-        return 2
+    plan, chart = build_plan(args)        # bad arguments are said first; nothing asks the cluster yet
+    if not args.yes and not sys.stdin.isatty():
+        raise UserError("approval is required and there is no terminal to ask on",
+                        "review the plan (gaie-tui preflight …) and rerun with --yes")
     text = args.format == "text"
     color = use_color(sys.stdout)
 
@@ -103,15 +103,26 @@ def run(args) -> int:
         elif ev.kind == "line" and ev.line is not None:
             print(f"  {ev.line.stamp()} {cell(ev.line.text)}", flush=True)  # helm's output: outside text
 
+    # With --yes the approval is given up front and the record exists from the first step; on a
+    # terminal the plan and its preflight are shown first and the record starts at the typed yes.
     engine = DeployEngine(plan, chart=chart, record_parent=args.record_dir, verify_wait=args.verify_wait,
-                          on_event=on_event)
+                          on_event=on_event, approved_by="--yes" if args.yes else None)
 
     def on_signal(signum, frame) -> None:  # noqa: ARG001
-        engine.cancel("interrupted")
+        engine.cancel("interrupted", signal.Signals(signum).name)
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     try:
-        outcome = engine.run()
+        outcome = engine.run(until="preflight" if not args.yes else "record")
+        if not outcome.finished:
+            if text:
+                print("\nPreflight:")
+                print(table(outcome.preflight, color=color))
+            if not ask(plan):
+                print("not approved: nothing was changed", file=sys.stderr)
+                return 2
+            engine.approve("typed yes on the terminal")
+            outcome = engine.run()
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
@@ -127,7 +138,9 @@ def run(args) -> int:
             print(table(outcome.verification, color=color))
         if outcome.explanation:
             print(f"\n{cell(outcome.explanation.message)}\n  → {cell(outcome.explanation.hint)}")
-        print(f"\nOutcome: {outcome.status}. Record: {cell(outcome.record_dir)}")
+        if outcome.reason:
+            print(f"\n{cell(outcome.reason)}")
+        print(f"\nOutcome: {outcome.status}. Record: {cell(outcome.record_dir or '(none: nothing was approved)')}")
     else:
         json.dump(outcome.to_dict(), sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")

@@ -97,7 +97,7 @@ def run(args) -> int:
     from ..core.cluster.checks import FAIL, Check, cell, table, worst
     from ..core.cluster.kube import Cluster, ClusterError
     from ..core.cluster.preflight import run_preflight, values_check
-    from ..core.deploy.engine import RenderFailed, render, summary
+    from ..core.deploy.plan import RenderFailed, render, summary
     plan, chart, layered = layered_plan(args)
     checks: list[Check] = []
     lines: list[str] = []

@@ -27,10 +27,10 @@ def run(args) -> int:
     from ..core.cluster import helm as helm_mod
     from ..core.cluster.checks import FAIL, cell, table, worst
     from ..core.cluster.kube import Cluster, ClusterError
-    from ..core.deploy.engine import expected_for_release
+    from ..core.deploy.release import expected_for_release
     from ..core.errors import UserError
     from ..core.names import check_namespace, check_release
-    from ..core.verify.checks import verify
+    from ..core.verify.refresh import verify
     check_release(args.release)
     check_namespace(args.namespace)
     if args.wait < 0:
@@ -49,7 +49,7 @@ def run(args) -> int:
                                          chart_version=(ref.version or "") if ref else "")
         path = LAYOUTS["D"].match_labels if exp.chart_name == "llm-d-router-gateway" else LAYOUTS["A"].match_labels
         checks = verify(cluster, exp, wait=args.wait, match_labels_path=path,
-                        release_info=lambda: helm_mod.release_status(binary, args.release, args.namespace, kube_args))
+                        release_info=lambda: _release_row(helm_mod, binary, args.release, args.namespace, kube_args))
     except ClusterError as exc:
         raise UserError(exc.message, exc.hint) from None
     finally:
@@ -65,3 +65,10 @@ def run(args) -> int:
         print(f"\nverify: {worst(checks)} (release {cell(args.release)} in {cell(args.namespace)}, "
               f"context {cell(cluster.context)})")
     return code
+
+
+def _release_row(helm_mod, binary: str, release: str, namespace: str, kube_args: list[str]) -> dict | None:
+    row, error = helm_mod.release_row(binary, release, namespace, kube_args)
+    if error:
+        raise RuntimeError(error)   # the release check says helm could not be asked, not "no release"
+    return row

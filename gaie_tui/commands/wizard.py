@@ -16,7 +16,7 @@ def prepare_terminal_env() -> None:
         os.environ.setdefault("TEXTUAL_FPS", "30")
 
 
-def run(args, *, services=None, banner: str | None = None) -> int:
+def run(args, *, session=None, banner: str | None = None) -> int:
     prepare_terminal_env()
     # Start-up allocates a few hundred thousand objects that all live on (Textual's modules, the
     # Setup form): the cyclic collector ran ~130 times over them before the first frame, about
@@ -24,15 +24,15 @@ def run(args, *, services=None, banner: str | None = None) -> int:
     import gc
     gc.disable()
     try:
-        return _run(args, services=services, banner=banner)
+        return _run(args, session=session, banner=banner)
     finally:
         gc.enable()
 
 
-def _run(args, *, services=None, banner: str | None = None) -> int:
+def _run(args, *, session=None, banner: str | None = None) -> int:
     from ..core.errors import UserError
+    from ..core.session import Session
     from ..ui.app import GaieApp, write_error_log
-    from ..ui.services import Services
     from ..ui.state import WizardState
 
     state = WizardState()
@@ -41,13 +41,22 @@ def _run(args, *, services=None, banner: str | None = None) -> int:
         ref = parse_ref(args.chart)          # a bad --chart is a usage error before the screen opens
         state.chart_ref = str(ref)
     values = getattr(args, "values", None)
+    if values and os.path.isdir(values):
+        raise UserError(f"values file {values} is a folder", "give a values file with --values FILE")
     if values and not os.path.isfile(values):
         raise UserError(f"values file {values} does not exist", "give an existing file with --values")
-    app = GaieApp(services or Services(), state, values_path=values, simulated_banner=banner)
+    session = session or Session()
+    app = GaieApp(session, state, values_path=values, simulated_banner=banner, handle_signals=True)
     try:
         rc = app.run(mouse=not getattr(args, "no_mouse", False))
-    except Exception as exc:  # never a traceback on the user's terminal
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the user's terminal
         path = write_error_log(exc)
-        print(f"gaie-tui: unexpected error: {exc}\ndetails: {path}", file=sys.stderr)
+        from ..core.redact import redact
+        print(redact(f"gaie-tui: unexpected error: {exc}\ndetails: {path or 'the log could not be written'}"),
+              file=sys.stderr)
         return 1
+    finally:
+        session.close()
+        from ..core.cluster.helm import stop_all
+        stop_all()      # no helm outlives the wizard, however it ended
     return int(rc or app.return_code or 0)

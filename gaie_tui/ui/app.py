@@ -1,56 +1,39 @@
-"""The wizard application: six screens over gaie_tui/core, navigation, keymap, palette, errors."""
+"""The wizard application: six screens over gaie_tui/core, navigation, keymap, palette, errors,
+and the rules for leaving: quitting during a deploy, a signal or a crash stop the engine's run
+(helm included) and leave its record saying why, and the terminal is restored."""
 from __future__ import annotations
 
-import traceback
 from datetime import datetime
-from functools import wraps
 from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
+from ..core.session import Session
 from .keymap import load_keymap
-from .services import Services
-from .state import WizardState, discard_draft, load_draft
+from .state import WizardState
+from .steps import STEP_TITLES, STEPS
 
-STEPS = ("setup", "values", "review", "deploy", "verify", "record")
-STEP_TITLES = {"setup": "Setup", "values": "Values", "review": "Review", "deploy": "Deploy",
-               "verify": "Verify", "record": "Record"}
+STOP_WAIT = 20.0   # seconds to let a stopped run write its record before the wizard exits anyway
 
 
 def log_path() -> Path:
-    from ..core.paths import state_dir
-    return state_dir() / "gaie-tui.log"
+    from ..core.errorlog import log_path as path
+    return path()
 
 
-def write_error_log(error: BaseException) -> Path:
-    path = log_path()
-    from ..core.errors import UserError
-    from ..core.redact import redact
-    from ..core.safeio import open_append
-    try:
-        with open_append(path) as fh:
-            fh.write(f"--- {datetime.now().isoformat(timespec='seconds')}\n")
-            fh.write(redact("".join(traceback.format_exception(type(error), error, error.__traceback__))))
-    except (OSError, UserError):
-        pass
-    return path
+def write_error_log(error: BaseException) -> Path | None:
+    from ..core.errorlog import write_error_log as write
+    return write(error)
+
+
+def _where(path: Path | None) -> str:
+    return str(path) if path is not None else "nowhere: the log could not be written"
 
 
 def _resume_gc() -> None:
     import gc
     gc.enable()
-
-
-def guarded(method):
-    """Turn an unexpected exception in a handler into a notification plus the log file path."""
-    @wraps(method)
-    def wrapper(self, *a, **kw):
-        try:
-            return method(self, *a, **kw)
-        except Exception as exc:  # noqa: BLE001 - the point is to catch everything
-            self.app.report_error(exc)
-    return wrapper
 
 
 def _wizard_commands():
@@ -93,29 +76,30 @@ class GaieApp(App):
         Binding("ctrl+p", "command_palette", "Palette", id="app.palette", show=False),
     ]
 
-    def __init__(self, services: Services | None = None, state: WizardState | None = None, *,
+    def __init__(self, session: Session | None = None, state: WizardState | None = None, *,
                  values_path: str | None = None, simulated_banner: str | None = None,
                  resume: bool | None = None, cursor_blink: bool = True, clock=None,
-                 keymap_file: Path | None = None) -> None:
+                 keymap_file: Path | None = None, handle_signals: bool = False) -> None:
         super().__init__()
-        self.services = services or Services(offline=True)
+        self.session = session or Session(offline=True)
         self.state = state or WizardState()
         self.values_path = values_path
         self.simulated_banner = simulated_banner
         self.resume = resume                 # None = ask when a draft exists
         self.cursor_blink = cursor_blink     # False in snapshot tests
+        self.handle_signals = handle_signals  # the real program: SIGHUP/SIGTERM stop the run first
         import time as _time
         self.clock = clock or _time.monotonic
         self._keymap, self._keymap_problem = load_keymap(keymap_file)
-        from .services import load_production_contexts
+        from ..core.production import load_production_contexts
         self.production_contexts, self._config_problem = load_production_contexts()
-        self._screens: dict[str, object] = {}
+        self._leaving = False
         if simulated_banner:
             self.sub_title = "SIMULATED CLUSTER"
 
     def production_reason(self, context: str | None, namespace: str | None) -> str | None:
         """Why this target is production (config.toml's production_contexts, or its name), else None."""
-        from .services import production_reason
+        from ..core.production import production_reason
         return production_reason(context, namespace, self.production_contexts)
 
     # ---- start ---------------------------------------------------------------------------
@@ -128,28 +112,47 @@ class GaieApp(App):
             self.notify(f"config ignored: {self._config_problem}", severity="warning", markup=False)
         if self.simulated_banner:
             self.notify(self.simulated_banner, title="Demo", timeout=4, markup=False)
+        if self.handle_signals:
+            self._install_signal_handlers()
         # The first screen is pushed once Textual's start-up batch is over. Composed inside it,
         # it was laid out and rendered for a frame that is never written, then again for the
         # real one: about a third of the time to the first screen.
         self.call_later(self._start)
 
     def _start(self) -> None:
+        # the draft is read now (a small file; json only when there is one), before anything can
+        # be edited and saved over it; it is offered once the first frame is on the terminal
+        from ..core.draft import load_draft
+        self._draft = load_draft() if self.resume is not False else None
         if self.values_path:
             self._open_values_file(self.values_path)
         else:
             self.goto("setup")
         # the first frame is being painted: garbage collection (paused by the CLI) resumes after it
-        getattr(self.screen, "after_first_paint", self.call_after_refresh)(_resume_gc)
-        draft = load_draft() if self.resume is not False else None
-        if draft:
-            if self.resume:
-                self._resume(draft)
-            else:
-                from .widgets.modals import Confirm
-                saved = datetime.fromtimestamp(draft.get("saved", 0)).strftime("%Y-%m-%d %H:%M")
-                self.push_screen(Confirm(f"A values draft from {saved} was not deployed.\nResume it?",
-                                         yes="Resume", no="Discard"),
-                                 lambda ok: self._resume(draft) if ok else discard_draft())
+        getattr(self.screen, "after_first_paint", self.call_after_refresh)(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        _resume_gc()
+        from ..core.draft import discard_draft
+        draft, self._draft = self._draft, None
+        if not draft:
+            return
+        if self.resume:
+            self._resume(draft)
+            return
+        from ..core.textsafe import visible
+        from .widgets.modals import Confirm
+        saved = datetime.fromtimestamp(draft.get("saved", 0)).strftime("%Y-%m-%d %H:%M")
+        deploy = draft.get("deploy") or {}
+        if deploy:
+            question = (f"A deploy of release {deploy.get('release')} to namespace {deploy.get('namespace')} did "
+                        f"not finish (gaie-tui was stopped on {saved}).\nIts record, marked NOT FINISHED: "
+                        f"{deploy.get('record')}\nResume its values?")
+        else:
+            where = f" for {draft['values_file']}" if draft.get("values_file") else ""
+            question = f"A values draft{where} from {saved} was not deployed.\nResume it?"
+        self.push_screen(Confirm(visible(question), yes="Resume", no="Discard"),
+                         lambda ok: self._resume(draft) if ok else discard_draft())
 
     def _resume(self, draft: dict) -> None:
         from .state import answers_from
@@ -157,20 +160,21 @@ class GaieApp(App):
         self.state.chart_ref = draft.get("chart_ref")
         self.state.values_file = draft.get("values_file")
         self.state.values_text = draft["values"]
-        self.state.step("resumed the saved draft")
         self.goto("values", fresh=True)
 
     def _open_values_file(self, path: str) -> None:
+        from ..core.textsafe import visible
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            self.notify(f"cannot read {path}: {exc}", severity="error", markup=False)
+            self.notify(visible(f"cannot read {path}: {exc}"), severity="error", markup=False)
             self.goto("setup")
             return
+        from ..core.values.generate import chart_from_header
         self.state.values_text = text
         self.state.values_file = str(path)
-        self.state.chart_ref = self.state.chart_ref or self.services.chart_from_text(text)
-        self.state.step(f"opened {path}")
+        self.state.values_file_text = text
+        self.state.chart_ref = self.state.chart_ref or chart_from_header(text)
         self.goto("values")
 
     # ---- navigation ----------------------------------------------------------------------
@@ -205,20 +209,21 @@ class GaieApp(App):
                     break
         self.push_screen(self.make_screen(name))
 
+    def approved_run(self):
+        """The engine run the user approved, or None."""
+        run = self.state.run
+        return run if run is not None and run.approved_by else None
+
     def _can_enter(self, name: str) -> bool:
-        st = self.state
-        if name == "deploy" and st.plan is None and not st.deploy_running:
-            self.notify("approve the plan on Review first", severity="warning")
-            return False
-        if name in ("verify", "record") and st.plan is None:
-            self.notify("nothing deployed yet: approve on Review first", severity="warning")
+        if self.approved_run() is None:
+            self.notify("nothing deployed yet: approve the plan on Review first", severity="warning")
             return False
         return True
 
     def action_go(self, name: str) -> None:
         self.goto(name)
 
-    # ---- help, command line, quit ----------------------------------------------------------
+    # ---- help, command line ----------------------------------------------------------------
     def binding_rows(self) -> list[tuple[str, str, str, str]]:
         rows: list[tuple[str, str, str, str]] = []
         keymap = self._keymap
@@ -268,28 +273,68 @@ class GaieApp(App):
             from textual.widgets import Input
             self.screen.query_one("#namespace" if cmd == "ns" else "#release", Input).value = arg.strip()
         elif cmd == "ctx" and arg.strip() and getattr(self.screen, "STEP", "") == "setup":
-            self.state.context = None
-            self.services.context = arg.strip()
             self.screen.load_cluster(arg.strip())
         else:
-            self.notify(f"unknown command :{text}  (try :values, :review, :verify, :ns NAME, :ctx NAME, "
-                        ":deployed, :w FILE, :q)", severity="warning",
-                        markup=False)
+            from ..core.textsafe import visible
+            self.notify(visible(f"unknown command :{text}  (try :values, :review, :verify, :ns NAME, :ctx NAME, "
+                                ":deployed, :w FILE, :q)"), severity="warning", markup=False)
+
+    # ---- leaving: quit, signals, crashes ---------------------------------------------------
+    def running_run(self):
+        """The engine run that is doing something right now (rendering, helm, verifying), or None."""
+        run = self.state.run
+        return run if run is not None and run.running else None
 
     def action_quit_app(self) -> None:
-        if self.state.deploy_running:
+        run = self.running_run()
+        if run is not None and run.approved_by:
             from .widgets.modals import Confirm
-            self.push_screen(Confirm("helm is still deploying. Quit anyway?\nhelm will be stopped; "
-                                     "the release may be left pending.", yes="Quit", no="Stay", danger=True),
-                             lambda ok: self._quit_now() if ok else None)
+            what = "helm is still deploying" if run.helm_running else "the deploy is still running"
+            self.push_screen(Confirm(f"{what}. Quit anyway?\nhelm will be stopped and the record says the run "
+                                     "was quit; the release may be left pending.", yes="Quit", no="Stay",
+                                     danger=True),
+                             lambda ok: self.leave("quit") if ok else None)
             return
-        self._quit_now()
+        self.leave("quit")
 
-    def _quit_now(self) -> None:
-        cancel = getattr(self, "deploy_cancel", None)
-        if cancel is not None:
-            cancel.set()
-        self.exit(0)
+    def leave(self, reason: str, detail: str = "", return_code: int = 0) -> None:
+        """Stop the engine's run (if any) so its record says why, then exit."""
+        if self._leaving:
+            return
+        self._leaving = True
+        run = self.state.run
+        if run is None or not run.running:
+            if run is not None:
+                run.close(reason, detail)   # approved, between phases: its record says why it ends here
+            self.exit(return_code)
+            return
+        run.cancel(reason, detail)
+        self.notify("stopping helm and writing the record…", timeout=STOP_WAIT, markup=False)
+        import threading
+
+        def wait_then_exit() -> None:
+            import time
+            deadline = time.monotonic() + STOP_WAIT
+            while run.running and time.monotonic() < deadline:
+                time.sleep(0.05)
+            try:
+                self.call_from_thread(self.exit, return_code)
+            except RuntimeError:   # the app is already gone
+                pass
+        threading.Thread(target=wait_then_exit, daemon=True, name="gaie-leave").start()
+
+    def _install_signal_handlers(self) -> None:
+        """SIGHUP (the SSH session dropped) and SIGTERM: stop the run, record why, restore the
+        terminal, exit — instead of dying with helm still running and the record unfinished."""
+        import asyncio
+        import signal
+        loop = asyncio.get_running_loop()
+        names = {signal.SIGHUP: "SIGHUP (the terminal went away)", signal.SIGTERM: "SIGTERM"}
+        for sig, name in names.items():
+            try:
+                loop.add_signal_handler(sig, self.leave, "interrupted", name, 128 + int(sig))
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
 
     def get_system_commands(self, screen):
         for cmd in super().get_system_commands(screen):
@@ -298,14 +343,30 @@ class GaieApp(App):
         yield SystemCommand("Quit", "Quit gaie-tui (asks while a deploy runs)", self.action_quit_app)
 
     # ---- errors ------------------------------------------------------------------------------
-    def report_error(self, error: BaseException, what: str = "Unexpected error") -> Path:
+    def report_error(self, error: BaseException, what: str = "Unexpected error") -> Path | None:
+        from ..core.errorlog import describe
+        from ..core.textsafe import visible
         path = write_error_log(error)
-        self.notify(f"{what}: {error}\nDetails: {path}", severity="error", timeout=15, markup=False)
+        self.notify(visible(f"{what}: {describe(error)}\nDetails: {_where(path)}"), severity="error", timeout=15,
+                    markup=False)
         return path
 
     def _handle_exception(self, error: Exception) -> None:
-        # Anything that escaped a handler: log it, say where, and end without a traceback.
+        # Anything that escaped a handler: log it, stop the run so its record says so, and end
+        # without a traceback.
+        from ..core.errorlog import describe
         path = write_error_log(error)
-        self.exit(return_code=1, message=f"gaie-tui stopped on an unexpected error: {error}\n"
-                                         f"Details are in {path}. Your values draft is saved and "
-                                         f"will be offered on the next start.")
+        run = self.state.run
+        if run is not None and run.running:
+            run.cancel("crashed", describe(error))
+            import time
+            deadline = time.monotonic() + STOP_WAIT
+            while run.running and time.monotonic() < deadline:
+                time.sleep(0.05)
+        from rich.text import Text
+
+        from ..core.errorlog import describe
+        from ..core.textsafe import visible
+        self.exit(return_code=1, message=Text(visible(
+            f"gaie-tui stopped on an unexpected error: {describe(error)}\nDetails are in {_where(path)}. Your values "
+            "draft is saved and will be offered on the next start.")))

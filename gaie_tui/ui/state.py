@@ -1,9 +1,8 @@
-"""What the wizard knows across screens, and the draft saved continuously to the state folder."""
+"""What the wizard knows across screens. The deploy itself — plan, checks, helm, record — lives in
+the core engine (`run`), which every screen after Review presents."""
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from ..core.values.answers import Answers
 
@@ -13,65 +12,40 @@ class WizardState:
     answers: Answers = field(default_factory=Answers)
     chart_ref: str | None = None            # "inferencepool@v1.5.0" etc.; None = default
     context: str | None = None
-    offline: bool = False
+    offline: bool = False                   # no cluster: values and review only
+    probe: str = "pending"                  # the cluster probe: pending, connected, failed
     values_text: str | None = None          # the editor's text once generated or loaded
-    values_file: str | None = None          # where --values came from (ctrl+s writes back)
+    values_file: str | None = None          # the file opened or last written (ctrl+s writes there)
+    values_file_text: str | None = None     # what that file held then: never replaced unasked
     generated_text: str | None = None       # what Setup generated last (unedited = may regenerate)
-    diagnostics: list = field(default_factory=list)
-    deep_diagnostics: list = field(default_factory=list)
-    plan: object | None = None
-    deploy_result: object | None = None
-    checks: list = field(default_factory=list)
-    record_path: Path | None = None
-    steps: list[tuple[str, str]] = field(default_factory=list)
-    deploy_running: bool = False
+    diagnostics: list = field(default_factory=list)        # core Diagnostics, layers 1-3
+    deep_diagnostics: list = field(default_factory=list)   # layer 4 (helm template)
     said_offline: bool = False
     known_namespaces: list | None = None    # from the cluster; None offline
-    observed: list = field(default_factory=list)   # checks seen while helm waited
-
-    def step(self, text: str) -> None:
-        self.steps.append((time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), text))
+    run: object | None = None               # the core DeployEngine of the approved (or reviewed) plan
 
     @property
     def errors(self) -> int:
         return sum(1 for d in [*self.diagnostics, *self.deep_diagnostics] if d.severity == "error")
 
 
-def draft_path() -> Path:
-    from ..core.paths import state_dir
-    return state_dir() / "draft.json"
-
-
 def save_draft(state: WizardState) -> None:
-    """Atomic write: a crash mid-write never leaves half a draft."""
+    """The editor's text (redacted), its chart, answers and file, and the running deploy's record."""
     if state.values_text is None:
         return
-    from ..core.safeio import write_text
-    path = draft_path()
-    data = {"saved": time.time(), "chart_ref": state.chart_ref, "values_file": state.values_file,
-            "answers": asdict(state.answers), "values": state.values_text}
-    import json
-    write_text(path, json.dumps(data), private=True)
-
-
-def load_draft() -> dict | None:
-    try:
-        text = draft_path().read_text(encoding="utf-8")
-    except OSError:           # the usual start: no draft, and no json import for it
-        return None
-    import json
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) and isinstance(data.get("values"), str) else None
-
-
-def discard_draft() -> None:
-    try:
-        draft_path().unlink()
-    except OSError:
-        pass
+    from ..core.draft import discard_draft
+    from ..core.draft import save_draft as save
+    run = state.run
+    deployed = run is not None and run.approved_by and run.outcome.finished and \
+        state.values_text == run.plan.values_text
+    if deployed or state.values_text == state.values_file_text:
+        discard_draft()     # nothing to resume: exactly what was deployed, or the file as opened
+        return
+    deploy = None
+    if run is not None and getattr(run, "record", None) is not None and not run.outcome.finished:
+        deploy = {"record": str(run.record.path), "release": run.plan.release, "namespace": run.plan.namespace}
+    save(state.values_text, chart_ref=state.chart_ref, values_file=state.values_file,
+         answers=asdict(state.answers), deploy=deploy)
 
 
 def answers_from(data: dict) -> Answers:

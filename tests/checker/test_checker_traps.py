@@ -134,7 +134,16 @@ TRAPS = [
 ]
 
 
-CASES = [(t[0], cid) for t in TRAPS for cid in CHART_IDS]
+def _meaningful(trap, cid) -> bool:
+    """Whether the trap can be written at all on this chart (e.g. no istio block on v1.0.0): known
+    from the layout of the released version, so the cases that cannot exist are never collected."""
+    from gaie_tui.core.charts.layouts import layout_for
+    fam, ver = chart_id_parts(cid)
+    build = next(b for t, b, _a in TRAPS if t == trap)
+    return build(layout_for(fam, ver).layout, fam, ver) is not None
+
+
+CASES = [(t[0], cid) for t in TRAPS for cid in CHART_IDS if _meaningful(t[0], cid)]
 
 
 @pytest.mark.parametrize("trap,cid", CASES, ids=[f"{t}-{c}" for t, c in CASES])
@@ -144,8 +153,7 @@ def test_trap(trap, cid):
     lay = c.layout.layout
     build, applies = next((b, a) for t, b, a in TRAPS if t == trap)
     built = build(lay, fam, ver)
-    if built is None:
-        pytest.skip(f"{trap} has no meaning on {cid}")
+    assert built is not None, f"{trap} on {cid}: the archive's layout differs from the released one's"
     values, keys = built
     text = yaml.safe_dump(merge(base(lay), values), sort_keys=False)
     diags = check_text(text, c)

@@ -6,7 +6,8 @@ from pathlib import Path
 from gaie_tui.core.charts.refs import parse_ref
 from gaie_tui.core.charts.store import KnowledgeStore
 from gaie_tui.core.cluster.checks import FAIL, PASS, SKIP, WARN
-from gaie_tui.core.deploy.engine import DeployEngine, make_plan
+from gaie_tui.core.deploy.engine import DeployEngine
+from gaie_tui.core.deploy.plan import make_plan
 from gaie_tui.core.values.generate import Answers, generate
 
 READY_DELAY = 0.15
@@ -27,7 +28,8 @@ def deploy(sc, chart, values: str, tmp_path: Path, *, release: str = "gaie", nam
     plan = make_plan(chart, values, release=release, namespace=namespace, kubeconfig=str(sc.kubeconfig),
                      context=sc.context, wait_timeout=wait_timeout, create_namespace=kw.pop("create_namespace", False))
     engine = DeployEngine(plan, chart=chart, record_parent=tmp_path / "records", verify_wait=verify_wait,
-                          on_event=(events.append if events is not None else None), observe_interval=0.3, **kw)
+                          on_event=(events.append if events is not None else None), observe_interval=0.3,
+                          approved_by=kw.pop("approved_by", "--yes"), **kw)
     return engine, engine.run()
 
 

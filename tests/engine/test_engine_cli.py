@@ -125,22 +125,40 @@ def test_killing_the_deploy_midway_leaves_a_record_that_says_so(tmp_path, sig):
     assert "Outcome: interrupted" in out
 
 
-def test_a_hard_killed_deploy_leaves_an_unfinished_record(tmp_path):
+def test_a_hard_killed_deploy_leaves_an_unfinished_record_and_no_helm_or_values_behind(tmp_path):
+    """kill -9 mid-helm: the record says NOT FINISHED, the kernel stops helm with its parent
+    (parent-death signal), and no values file is left in the temp folder."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
     with simulated_cluster("epp-never-ready", ready_delay=READY_DELAY) as sc:
         rec = tmp_path / "rec"
         marker = str(sc.kubeconfig)
         p = _cli(["deploy", "-f", _values(tmp_path), "--release", "gaie", "--namespace", "llm-d", "--yes",
-                  "--record-dir", str(rec), "--timeout", "120s", *_kube(sc)])
+                  "--record-dir", str(rec), "--timeout", "120s", *_kube(sc)], env={**os.environ, "TMPDIR": str(tmpdir)})
         _wait_for_helm(rec, marker)
         p.kill()
         p.communicate(timeout=30)
-        for pid in _helm_pids(marker):  # the orphaned helm we started (own process group)
+        deadline = time.monotonic() + 10
+        while _helm_pids(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = _helm_pids(marker)
+        for pid in left:  # never leave one behind, even when the assertion below fails
             os.killpg(pid, signal.SIGKILL)
+        assert left == [], "helm outlived the deploy that started it"
     (folder,) = rec.iterdir()
     data = json.loads((folder / "record.json").read_text())
     assert data["status"] == "in-progress" and data["ended"] is None
     md = (folder / "record.md").read_text()
-    assert "NOT FINISHED" in md and "helm upgrade --install" in md or "upgrade --install" in md
+    assert "NOT FINISHED" in md and "upgrade --install" in md
+    assert not list(tmpdir.rglob("gaie-values-*")) and not list(tmpdir.iterdir()), list(tmpdir.rglob("*"))
+    assert oct((folder / "record.json").stat().st_mode & 0o777) == "0o600"
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+
+
+def test_values_folder_is_said_to_be_a_folder(tmp_path, capsys):
+    assert main(["deploy", "-f", str(tmp_path), "--release", "gaie", "--namespace", "llm-d", "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert f"values file {tmp_path} is a folder" in err and "does not exist" not in err
 
 
 def test_unreachable_cluster_is_a_clear_error(tmp_path, capsys):
@@ -201,6 +219,7 @@ def test_deploy_on_a_terminal_shows_the_plan_and_asks(tmp_path, answer, code):
         assert p.returncode == code, err
         assert "Plan: deploy inferencepool v1.5.0 as release gaie in namespace llm-d" in err
         assert "upgrade --install gaie" in err
+        assert "Preflight:" in out and "[ok  ] Cluster reachable" in out   # shown before the question
         if answer == "no":
             assert "not approved" in err and not (tmp_path / "rec").exists()
         else:

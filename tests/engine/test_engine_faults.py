@@ -8,7 +8,7 @@ from collections import deque
 from enginehelp import FAIL, READY_DELAY, WARN, by_id, chart_for, deploy, values_for, writes
 
 from gaie_tui.core.cluster import helm as helm_mod
-from gaie_tui.core.deploy.engine import rollback, uninstall
+from gaie_tui.core.deploy.release import rollback, uninstall
 from gaie_tui.sim.demo import simulated_cluster
 from gaie_tui.sim.scenarios import PENDING_RELEASE
 

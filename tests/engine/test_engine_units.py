@@ -17,15 +17,10 @@ from gaie_tui.core.cluster.checks import FAIL, PASS, SKIP, WARN, Check, table, w
 from gaie_tui.core.cluster.kube import Cluster, ClusterError, _managed_keys, default_namespace, list_contexts
 from gaie_tui.core.deploy.record import Record
 from gaie_tui.core.redact import MASK, redact, redact_argv
-from gaie_tui.core.verify.checks import (
-    Expected,
-    Snapshot,
-    evaluate,
-    expected_from_objects,
-    log_findings,
-    parse_manifest,
-    similar_selector,
-)
+from gaie_tui.core.verify.checks import evaluate, log_findings
+from gaie_tui.core.verify.expected import Expected, expected_from_objects, parse_manifest
+from gaie_tui.core.verify.pods import similar_selector
+from gaie_tui.core.verify.snapshot import Snapshot
 
 
 # ---- redaction ---------------------------------------------------------------------------
@@ -176,7 +171,9 @@ def test_helm_timeout_stops_it(fake_helm, monkeypatch):
     ("Error: INSTALLATION FAILED: context deadline exceeded", "timeout", "waiting"),
     ("Error: failed post-install: 1 error occurred: job failed: BackoffLimitExceeded", "hook", "hook"),
     ('Error: INSTALLATION FAILED: failed to do request: Head "https://ghcr.io/v2/x/manifests/v9": dial tcp: '
-     "lookup ghcr.io: no such host", "unreachable", "reach"),
+     "lookup ghcr.io: no such host", "pull", "registry ghcr.io could not be reached"),
+    ('Error: failed to perform "FetchReference" on source: Get "https://127.0.0.1:9/v2/x/inferencepool/manifests/'
+     'v1.5.0": dial tcp 127.0.0.1:9: connect: connection refused', "pull", "registry 127.0.0.1:9"),
     ("Error: INSTALLATION FAILED: ghcr.io/llm-d/charts/x:v9: not found in registry (oci)", "pull", "pull"),
     ("Error: INSTALLATION FAILED: template: inferencepool/templates/x.yaml:3:4: executing: nil pointer",
      "render", "rendered"),

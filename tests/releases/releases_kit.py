@@ -106,11 +106,12 @@ def values_for(chart_, release: str = "gaie", namespace: str = "llm-d", **kw) ->
 
 
 def deploy(sc, chart_, values: str, records, *, release: str = "gaie", namespace: str = "llm-d"):
-    from gaie_tui.core.deploy.engine import DeployEngine, make_plan
+    from gaie_tui.core.deploy.engine import DeployEngine
+    from gaie_tui.core.deploy.plan import make_plan
     plan = make_plan(chart_, values, release=release, namespace=namespace, kubeconfig=str(sc.kubeconfig),
                      context=sc.context, wait_timeout="30s")
     return plan, DeployEngine(plan, chart=chart_, record_parent=records, verify_wait=15.0,
-                              observe_interval=0.3).run()
+                              observe_interval=0.3, approved_by="--yes").run()
 
 
 def by_id(checks) -> dict:

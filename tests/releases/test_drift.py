@@ -9,9 +9,10 @@ from releases_kit import READY, api, by_id, chart, connect, deploy, kube_args, v
 
 from gaie_tui.core.cluster import helm as helm_mod
 from gaie_tui.core.cluster.checks import FAIL, PASS, WARN
-from gaie_tui.core.deploy.engine import expected_for_release
+from gaie_tui.core.deploy.release import expected_for_release
 from gaie_tui.core.verify import drift
-from gaie_tui.core.verify.checks import fetch, verify
+from gaie_tui.core.verify.refresh import verify
+from gaie_tui.core.verify.snapshot import fetch
 from gaie_tui.sim.demo import simulated_cluster
 
 HOTFIX = "quay.io/platform-team/epp:v0.10.0-hotfix1"  # what someone set by hand

@@ -246,7 +246,7 @@ def test_upgrade_diff_of_a_real_release(helm_bin, tmp_path):
         values = values_for(ip)
         _plan, out = deploy(sc, ip, values, tmp_path / "records")
         assert out.status == "verified", out.explanation
-        from gaie_tui.core.deploy.engine import make_plan
+        from gaie_tui.core.deploy.plan import make_plan
         same = actions.upgrade_diff(make_plan(ip, values, release="gaie", namespace="llm-d",
                                               kubeconfig=str(sc.kubeconfig), context=sc.context))
         assert same.values.empty and same.manifest.empty

@@ -1,18 +1,19 @@
-"""Fixtures for the UI tests: isolated XDG folders, a scripted Services, SVG snapshots in snapshots/."""
+"""Fixtures for the UI tests: isolated XDG folders, the wizard against the project's cluster
+emulator with the real helm and the real chart archives, and what snapshots need to be stable."""
 from __future__ import annotations
 
 import os
-import re
-import threading
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
+from support import CHARTS
+from uihelp import make_app
 
-from gaie_tui.ui.services import CheckRow, ClusterView, DeployResult, Pod, Services
+from gaie_tui.core.session import Session
 
 ROOT = Path(__file__).resolve().parents[2]
-SNAPSHOTS = ROOT / "snapshots"
-UPDATE = os.environ.get("GAIE_TUI_UPDATE_SNAPSHOTS") == "1"
 
 
 @pytest.fixture(autouse=True)
@@ -22,83 +23,9 @@ def _isolated(tmp_path, monkeypatch):
         d.mkdir()
         monkeypatch.setenv(f"GAIE_TUI_{name}_DIR", str(d))
     monkeypatch.delenv("LLMDBENCH_VLLM_COMMON_NAMESPACE", raising=False)
+    for name in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
     yield
-
-
-class FakeServices(Services):
-    """A cluster that answers instantly and the same way every time (screens' seams only)."""
-
-    def __init__(self, tmp: Path, *, deploy_lines: int = 12, deploy_ok: bool = True, rows=None,
-                 line_gate: threading.Semaphore | None = None) -> None:
-        super().__init__(kubeconfig=None, context="fake-ctx", record_dir=str(tmp / "records"))
-        self.deploy_lines, self.deploy_ok, self.rows, self.line_gate = deploy_lines, deploy_ok, rows, line_gate
-        self.verify_calls = 0
-        self.upstream_offline = True   # versions from bundled data: the same answer on every run
-
-    def contexts(self):
-        return ["fake-ctx", "prod-eu"], "fake-ctx"
-
-    def connect(self, context):
-        self.context = context
-        return ClusterView(context=context, server="https://10.0.0.1:6443", namespaces=["default", "llm-d"],
-                           default_namespace="llm-d")
-
-    def secret_names(self, namespace):
-        return ["llm-d-hf-token", "registry-pull"] if namespace == "llm-d" else []
-
-    def pods(self, namespace):
-        if namespace != "llm-d":
-            return []
-        return [Pod("vllm-qwen3-0", {"llm-d.ai/inferenceServing": "true", "app": "vllm"}, True, "Running"),
-                Pod("vllm-qwen3-1", {"llm-d.ai/inferenceServing": "true", "app": "vllm"}, True, "Running")]
-
-    def deployed_values(self, release, namespace):
-        return None
-
-    def render_objects(self, plan):
-        return [f"ServiceAccount/{plan.release}-epp", f"Deployment/{plan.release}-epp",
-                f"Service/{plan.release}-epp", f"InferencePool/{plan.release}"], ""
-
-    def preflight(self, plan):
-        return [CheckRow("crd-pool", "InferencePool CRD", "pass", "served at inference.networking.k8s.io/v1"),
-                CheckRow("secret", "HF token secret", "pass", "llm-d-hf-token exists")]
-
-    def deploy(self, plan, on_line, cancel, on_observed=None):
-        on_line("$ helm upgrade --install …")
-        for i in range(self.deploy_lines):
-            if self.line_gate is not None:
-                self.line_gate.acquire(timeout=5)
-            if cancel.is_set():
-                return DeployResult(False, cancelled=True, explanation="Cancelled: helm was stopped.")
-            on_line(f"helm line {i + 1}")
-        if not self.deploy_ok:
-            return DeployResult(False, explanation="The cluster lacks a CRD the chart renders.",
-                                lines=["Error: ensure CRDs are installed first"])
-        return DeployResult(True, revision=1, duration=1.0, lines=["REVISION: 1"])
-
-    def verify(self, plan, selector, family_label):
-        self.verify_calls += 1
-        return self.rows or [
-            CheckRow("release", "helm release", "pass", "deployed, chart v1.5.0, revision 1", ["helm status: deployed"]),
-            CheckRow("epp-deployment", "EPP Deployment", "pass", "1/1 ready", ["readyReplicas=1"]),
-            CheckRow("epp-pods", "EPP pods", "pass", "1 pod(s), 0 restart(s)", ["gaie-epp-0: ready=True"]),
-            CheckRow("pool", "InferencePool", "pass", "selector llm-d.ai/inferenceServing=true", []),
-            CheckRow("model-servers", "pool selector matches", "pass", "2 Ready model-server pod(s)",
-                     ["vllm-qwen3-0", "vllm-qwen3-1"]),
-        ]
-
-
-@pytest.fixture
-def fake(tmp_path):
-    return FakeServices(tmp_path)
-
-
-def make_app(services, **kw):
-    from gaie_tui.ui.app import GaieApp
-    kw.setdefault("resume", False)
-    kw.setdefault("cursor_blink", False)
-    kw.setdefault("clock", lambda: 1000.0)
-    return GaieApp(services, **kw)
 
 
 @pytest.fixture
@@ -106,28 +33,89 @@ def app_factory():
     return make_app
 
 
-_ID = re.compile(r"terminal-\d+")
-
-
-def _normalise(svg: str) -> str:
-    return _ID.sub("terminal", svg)
+@pytest.fixture
+def offline():
+    """No cluster (values and review only); upstream answers from bundled data."""
+    return Session(offline=True)
 
 
 @pytest.fixture
-def svg_snapshot(request):
-    """Compare an SVG with snapshots/<name>.svg; GAIE_TUI_UPDATE_SNAPSHOTS=1 writes it."""
-    def check(svg: str, name: str) -> None:
-        path = SNAPSHOTS / f"{name}.svg"
-        if UPDATE or not path.exists():
-            if not UPDATE and os.environ.get("CI"):
-                pytest.fail(f"missing snapshot {path}")
-            SNAPSHOTS.mkdir(exist_ok=True)
-            path.write_text(svg, encoding="utf-8")
-            return
-        want = path.read_text(encoding="utf-8")
-        if _normalise(want) != _normalise(svg):
-            out = path.with_suffix(".actual.svg")
-            out.write_text(svg, encoding="utf-8")
-            pytest.fail(f"screen differs from {path} (actual written to {out}); "
-                        "GAIE_TUI_UPDATE_SNAPSHOTS=1 updates after checking")
-    return check
+def charts_env(shared_dir, helm_bin, monkeypatch):
+    monkeypatch.setenv("GAIE_TUI_CHART_DIRS", str(shared_dir / "charts"))
+    monkeypatch.setenv("GAIE_TUI_HELM", helm_bin)
+    monkeypatch.setenv("PATH", f"{os.path.dirname(helm_bin)}{os.pathsep}{os.environ['PATH']}")
+    from gaie_tui.core.cluster import helm as helm_mod
+    helm_mod.helm_version.cache_clear()
+
+
+@pytest.fixture
+def sim(request, charts_env, tmp_path, monkeypatch):
+    """(session, cluster): the wizard's session against the emulator (scenario: the `sim` param,
+    default llm-d-ready), records under tmp_path/records."""
+    from gaie_tui.sim.demo import simulated_cluster
+    scenario = getattr(request, "param", "llm-d-ready")
+    with simulated_cluster(scenario, ready_delay=0.2, namespace="llm-d") as sc:
+        monkeypatch.setenv("KUBECONFIG", str(sc.kubeconfig))
+        session = Session(kubeconfig=str(sc.kubeconfig), context=sc.context, record_dir=tmp_path / "records")
+        session.wait_timeout = "20s"     # a faulty scenario makes helm --wait give up quickly
+        session.verify_wait = 20.0
+        session.observe_interval = 0.3
+        yield session, sc
+        session.close()
+
+
+# ---- snapshots ------------------------------------------------------------------------------------
+SNAPSHOT_ROOT = Path("/tmp/gaie-tui-snapshots")   # fixed: paths appear on the screens
+
+HELM_WRAPPER = """#!{python}
+# the real helm; only its wall-clock line is made stable for screen snapshots
+import subprocess, sys
+proc = subprocess.Popen([{helm!r}] + sys.argv[1:], stdout=subprocess.PIPE)
+for line in iter(proc.stdout.readline, b""):
+    if line.startswith(b"LAST DEPLOYED:"):
+        line = b"LAST DEPLOYED: (time of the deploy)\\n"
+    sys.stdout.buffer.write(line)
+    sys.stdout.flush()
+sys.exit(proc.wait())
+"""
+
+
+@pytest.fixture
+def snapshot_env(shared_dir, helm_bin, monkeypatch):
+    """The emulator, the real helm and the real archive at fixed paths, a seeded pod-name
+    generator and a fixed record time: what a screen shows is the same on every run."""
+    import random
+    import types
+
+    from gaie_tui.core.deploy import record as record_mod
+    from gaie_tui.sim import controllers
+    from gaie_tui.sim.server import SimServer
+    shutil.rmtree(SNAPSHOT_ROOT, ignore_errors=True)
+    (SNAPSHOT_ROOT / "charts").mkdir(parents=True)
+    shutil.copy(shared_dir / "charts" / "inferencepool-v1.5.0.tgz", SNAPSHOT_ROOT / "charts")
+    wrapper = SNAPSHOT_ROOT / "helm"
+    wrapper.write_text(HELM_WRAPPER.format(python=sys.executable, helm=helm_bin))
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("GAIE_TUI_CHART_DIRS", str(SNAPSHOT_ROOT / "charts"))
+    monkeypatch.setenv("GAIE_TUI_HELM", str(wrapper))
+    from gaie_tui.core.cluster import helm as helm_mod
+    helm_mod.helm_version.cache_clear()
+    monkeypatch.setattr(controllers, "random", types.SimpleNamespace(Random=lambda: random.Random(7)))
+    monkeypatch.setattr(record_mod, "utc_stamp", lambda ts=None: "20270101T000000Z")
+    server = SimServer("llm-d-ready", ready_delay=0.2)
+    server.start()
+    server.wait_until_serving()
+    kubeconfig = server.write_kubeconfig(SNAPSHOT_ROOT / "kubeconfig", namespace="llm-d")
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    session = Session(kubeconfig=str(kubeconfig), context="gaie-sim", record_dir=SNAPSHOT_ROOT / "records")
+    session.upstream_offline = True        # versions from bundled data: the same answer on every run
+    session.wait_timeout = "30s"
+    session.verify_wait = 30.0
+    session.observe_interval = 0.3
+    yield session
+    session.close()
+    server.stop()
+    shutil.rmtree(SNAPSHOT_ROOT, ignore_errors=True)
+
+
+__all__ = ["CHARTS"]

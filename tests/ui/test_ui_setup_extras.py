@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from support import upstream_fakes
 from textual.widgets import Input, Static
+from uihelp import to_review
 
-from gaie_tui.ui.services import Services
+from gaie_tui.core.session import Session
 from gaie_tui.ui.widgets.action import ActionButton
 from gaie_tui.ui.widgets.choice import Choice, ChoiceMenu
 
@@ -34,7 +35,7 @@ async def _wait(pilot, cond, timeout: float = 10) -> bool:
 
 
 async def test_choice_opens_its_list_and_picks_with_keys(app_factory):
-    app = app_factory(Services(offline=True))
+    app = app_factory(Session(offline=True))
     async with app.run_test(size=(100, 40), notifications=False) as pilot:
         await pilot.pause(0.2)
         provider = app.screen.query_one("#provider", Choice)
@@ -79,7 +80,7 @@ def fake_upstream(monkeypatch):
 
 async def test_setup_offers_upstream_versions_and_says_where_they_came_from(app_factory, fake_upstream):
     registry, _ = fake_upstream
-    svc = Services(offline=True)                     # no cluster; the registry is reachable
+    svc = Session(offline=True)                      # no cluster; the registry is reachable
     svc.upstream_options = {"timeout": 5, "connect_timeout": 2, "retries": 0}
     app = app_factory(svc)
     async with app.run_test(size=(100, 40), notifications=False) as pilot:
@@ -97,8 +98,7 @@ async def test_setup_offers_upstream_versions_and_says_where_they_came_from(app_
 
 
 async def test_setup_offline_shows_bundled_versions_calmly(app_factory):
-    svc = Services(offline=True)
-    svc.upstream_offline = True                     # as on an air-gapped bastion
+    svc = Session(offline=True, upstream_offline=True)   # as on an air-gapped bastion
     app = app_factory(svc)
     async with app.run_test(size=(100, 40), notifications=False) as pilot:
         assert await _wait(pilot, lambda: "bundled" in _text(app, "#versions-note"))
@@ -110,7 +110,7 @@ async def test_setup_offline_shows_bundled_versions_calmly(app_factory):
 
 async def test_unreachable_upstream_is_one_calm_line(app_factory):
     # tests/conftest.py points every registry and GitHub at a closed loopback port
-    app = app_factory(Services(offline=True))
+    app = app_factory(Session(offline=True))
     async with app.run_test(size=(100, 40), notifications=False) as pilot:
         assert await _wait(pilot, lambda: "bundled" in _text(app, "#versions-note"))
         assert "(offline)" in _text(app, "#versions-note")
@@ -123,20 +123,18 @@ def _config(text: str) -> None:
     (config_dir() / "config.toml").write_text(text, encoding="utf-8")
 
 
-async def test_context_marked_production_in_config(app_factory, fake):
-    _config('production_contexts = ["prod-east", "fake-*"]\n')
-    app = app_factory(fake)                           # context "fake-ctx", namespace llm-d
+async def test_context_marked_production_in_config(app_factory, sim):
+    _config('production_contexts = ["prod-east", "gaie-*"]\n')
+    session, _sc = sim
+    app = app_factory(session)                        # context "gaie-sim", namespace llm-d
     async with app.run_test(size=(100, 40), notifications=False) as pilot:
         bar = app.screen.query_one("#title-bar", Static)
-        assert await _wait(pilot, lambda: bar.has_class("prod"))
-        assert "PROD" in str(bar.content) and "fake-ctx" in str(bar.content)
-        assert "marked as production in config.toml (fake-*)" in str(bar.tooltip)
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.4)
+        assert await _wait(pilot, lambda: bar.has_class("prod"), 20)
+        assert "PROD" in str(bar.content) and "gaie-sim" in str(bar.content)
+        assert "marked as production in config.toml (gaie-*)" in str(bar.tooltip)
+        await to_review(pilot, app)
         assert app.screen.query_one("#title-bar").has_class("prod")
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.4)
-        assert "PRODUCTION (context fake-ctx is marked" in _text(app, "#approval")
+        assert "PRODUCTION (context gaie-sim is marked" in _text(app, "#approval")
         await pilot.press("a")
         await pilot.pause(0.2)
         dialog = app.screen
@@ -144,11 +142,12 @@ async def test_context_marked_production_in_config(app_factory, fake):
         assert dialog.query_one("#yes", ActionButton).disabled
 
 
-async def test_unmarked_context_asks_plainly_and_badge_follows_the_namespace(app_factory, fake):
+async def test_unmarked_context_asks_plainly_and_badge_follows_the_namespace(app_factory, sim):
     _config('production_contexts = ["prod-*"]\n')
-    app = app_factory(fake)
+    session, _sc = sim
+    app = app_factory(session)
     async with app.run_test(size=(100, 40), notifications=False) as pilot:
-        assert await _wait(pilot, lambda: "connected" in _text(app, "#cluster-status"))
+        assert await _wait(pilot, lambda: "connected" in _text(app, "#cluster-status"), 20)
         bar = app.screen.query_one("#title-bar", Static)
         assert not bar.has_class("prod")
         app.screen.query_one("#namespace", Input).value = "llm-d-prod"   # the name heuristic still holds
@@ -156,10 +155,7 @@ async def test_unmarked_context_asks_plainly_and_badge_follows_the_namespace(app
         assert bar.has_class("prod") and "namespace name llm-d-prod" in str(bar.tooltip)
         app.screen.query_one("#namespace", Input).value = "llm-d"
         await pilot.pause(0.3)
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.4)
-        await pilot.press("ctrl+n")
-        await pilot.pause(0.4)
+        await to_review(pilot, app)
         await pilot.press("a")
         await pilot.pause(0.2)
         assert type(app.screen).__name__ == "Confirm" and app.screen.typed is None
@@ -167,7 +163,7 @@ async def test_unmarked_context_asks_plainly_and_badge_follows_the_namespace(app
 
 async def test_broken_config_is_reported_not_fatal(app_factory):
     _config("production_contexts = [unclosed\n")
-    app = app_factory(Services(offline=True))
+    app = app_factory(Session(offline=True))
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause(0.3)
         assert app.screen.STEP == "setup"
@@ -237,8 +233,61 @@ def test_editor_via_suspend_round_trip(tmp_path, script):
             assert "replicas: 3  # edited-in-editor" in shown    # and the editor shows it (repainted)
         else:
             shown = _wait_screen(name, "exited with status 3")
-            kept = list(tmpdir.glob("gaie-values-*.yaml"))
+            kept = list(tmpdir.glob("gaie-tui-edit-*.yaml"))
             assert kept and "# half-finished edit" in kept[0].read_text(), shown   # the edit is not lost
             assert "half-finished" not in values.read_text()
     finally:
         _tmux("kill-session", "-t", name)
+
+
+def _retagged(archive: bytes, version: str) -> bytes:
+    """A chart archive of a version no gaie-tui release knows: the real v1.5.0 chart, re-versioned
+    (as a registry's newer patch release would be)."""
+    import gzip
+    import io
+    import tarfile
+    src = tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz")
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as dst:
+        for member in src.getmembers():
+            data = src.extractfile(member).read() if member.isfile() else None
+            if member.name.endswith("/Chart.yaml") and member.name.count("/") == 1:
+                data = data.replace(b"version: v1.5.0", f"version: {version}".encode())
+                member.size = len(data)
+            dst.addfile(member, io.BytesIO(data) if data is not None else None)
+    return gzip.compress(out.getvalue())
+
+
+async def test_a_version_only_the_registry_knows_loads_and_renders(app_factory, fake_upstream, shared_dir, helm_bin,
+                                                                   monkeypatch, tmp_path):
+    """Setup learns v1.6.0 from the (loopback) registry; choosing it generates values from its own
+    archive (pulled through the wizard's knowledge store and its upstream session) and Review
+    renders it with helm."""
+    registry, _ = fake_upstream
+    fakes = upstream_fakes()
+    archive = _retagged((shared_dir / "charts" / "inferencepool-v1.5.0.tgz").read_bytes(), "v1.6.0")
+    registry.add_chart(fakes.CHART_REPOS["inferencepool"], "v1.6.0", archive)
+    monkeypatch.setenv("GAIE_TUI_HELM", helm_bin)
+    monkeypatch.delenv("GAIE_TUI_CHART_DIRS", raising=False)
+    for name in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME", "DOCKER_CONFIG"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    svc = Session(offline=True)
+    svc.upstream_options = {"timeout": 5, "connect_timeout": 2, "retries": 0}
+    app = app_factory(svc)
+    async with app.run_test(size=(100, 40), notifications=False) as pilot:
+        assert await _wait(pilot, lambda: "newest v1.6.0" in _text(app, "#versions-note"), 20)
+        version = app.screen.query_one("#version", Choice)
+        version.value = "v1.6.0"
+        assert await _wait(pilot, lambda: "registry" in _text(app, "#archive-note"), 10), _text(app, "#archive-note")
+        await pilot.press("ctrl+n")
+        assert await _wait(pilot, lambda: getattr(app.screen, "STEP", "") == "values", 60), \
+            [n.message for n in app._notifications]
+        assert await _wait(pilot, lambda: app.screen.chart is not None, 20)
+        assert app.screen.chart.version == "v1.6.0" and app.screen.chart.archive is not None
+        assert "chart=inferencepool@v1.6.0" in app.state.values_text
+        await pilot.press("ctrl+n")
+        assert await _wait(pilot, lambda: getattr(app.screen, "STEP", "") == "review", 10)
+        assert await _wait(pilot, lambda: "OBJECTS helm template renders" in _text(app, "#objects"), 60), \
+            _text(app, "#objects")
+        assert "Deployment/gaie-inference-epp" in _text(app, "#objects")
+        assert "inferencepool v1.6.0" in _text(app, "#plan")

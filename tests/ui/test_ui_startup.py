@@ -14,8 +14,8 @@ pytestmark = pytest.mark.xdist_group("ui-startup")
 
 PROBE = textwrap.dedent("""
     import asyncio, json, sys
+    from gaie_tui.core.session import Session
     from gaie_tui.ui.app import GaieApp
-    from gaie_tui.ui.services import Services
     from gaie_tui.ui.screens import setup
 
     HEAVY = ("kubernetes", "httpx", "jsonschema", "yaml", "tree_sitter", "gaie_tui.core.cluster.kube",
@@ -30,7 +30,7 @@ PROBE = textwrap.dedent("""
     setup.SetupScreen._after_first_frame = spy
 
     async def main():
-        app = GaieApp(Services(), resume=False)
+        app = GaieApp(Session(), resume=False)
         async with app.run_test(size=(80, 24), notifications=False) as pilot:
             for _ in range(100):
                 if "loaded" in seen:
@@ -53,13 +53,15 @@ def test_first_frame_loads_no_heavy_library(tmp_path):
     assert seen == {"loaded": []}
 
 
-async def test_namespace_is_read_only_after_the_cluster_answered(app_factory, fake):
-    calls: list[str] = []
-    connect, secrets = fake.connect, fake.secret_names
-    fake.connect = lambda ctx: (calls.append("connect"), connect(ctx))[1]
-    fake.secret_names = lambda ns: (calls.append(f"secrets {ns}"), secrets(ns))[1]
-    app = app_factory(fake)
+async def test_namespace_is_read_only_after_the_cluster_answered(app_factory, sim):
+    """Nothing asks the cluster about the namespace before the probe has answered; the secrets
+    are read by name only (metadata lists)."""
+    session, sc = sim
+    app = app_factory(session)
     async with app.run_test(size=(80, 24), notifications=False) as pilot:
-        await pilot.pause(0.5)
-        assert calls and calls[0] == "connect", calls
-        assert "secrets llm-d" in calls
+        from uihelp import setup_settled
+        await setup_settled(pilot, app)
+        log = list(sc.server.request_log)
+        first_ns = next(i for i, r in enumerate(log) if "/namespaces/llm-d/" in r)
+        assert any(r.startswith("GET /version") for r in log[:first_ns]), log[:first_ns + 1]
+        assert any("/namespaces/llm-d/secrets" in r for r in log)

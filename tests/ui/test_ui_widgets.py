@@ -7,7 +7,7 @@ import pytest
 from textual.app import App
 from textual.widgets import Input
 
-from gaie_tui.ui.services import Services
+from gaie_tui.core.session import Session
 from gaie_tui.ui.widgets.action import ActionButton
 from gaie_tui.ui.widgets.field import LABEL_WIDTH
 from gaie_tui.ui.widgets.keybar import KeyBar
@@ -27,7 +27,7 @@ def _line_of(app, widget) -> str:
 
 
 async def test_form_rows_show_label_beside_the_value(app_factory):
-    app = app_factory(Services(offline=True))
+    app = app_factory(Session(offline=True))
     async with app.run_test(size=(80, 24), notifications=False) as pilot:
         await pilot.pause(0.3)
         scr = app.screen
@@ -42,7 +42,7 @@ async def test_form_rows_show_label_beside_the_value(app_factory):
 
 
 async def test_typing_and_clicking_in_a_labelled_input_ignore_the_label(app_factory):
-    app = app_factory(Services(offline=True))
+    app = app_factory(Session(offline=True))
     async with app.run_test(size=(80, 24), notifications=False) as pilot:
         await pilot.pause(0.3)
         rel = app.screen.query_one("#release", Input)
@@ -61,7 +61,7 @@ async def test_keybar_shows_remapped_keys_and_a_click_presses_one(app_factory):
     from gaie_tui.core.paths import config_dir
     config_dir().mkdir(parents=True, exist_ok=True)
     (config_dir() / "keymap.toml").write_text('[keys]\n"setup.next" = "f10"\n')
-    app = app_factory(Services(offline=True))
+    app = app_factory(Session(offline=True))
     async with app.run_test(size=(100, 30), notifications=False) as pilot:
         await pilot.pause(0.3)
         bar = app.screen.query_one(KeyBar)
@@ -75,7 +75,7 @@ async def test_keybar_shows_remapped_keys_and_a_click_presses_one(app_factory):
 
 
 async def test_keybar_keeps_whole_keys_when_the_terminal_is_narrow(app_factory):
-    app = app_factory(Services(offline=True))
+    app = app_factory(Session(offline=True))
     async with app.run_test(size=(50, 24), notifications=False) as pilot:
         await pilot.pause(0.3)
         bar = app.screen.query_one(KeyBar)

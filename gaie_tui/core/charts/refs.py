@@ -45,10 +45,6 @@ class ChartRef:
     path: Path | None = None
 
     @property
-    def is_local(self) -> bool:
-        return self.path is not None
-
-    @property
     def oci_address(self) -> str | None:
         if self.oci:
             return self.oci

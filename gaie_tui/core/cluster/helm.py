@@ -2,10 +2,15 @@
 line by line with timestamps (callback or async iterator), cancellation that stops helm and every
 child, and a result with revision, status and duration. Failures get a plain explanation; the raw
 output stays available. Everything shown or kept is redacted first.
+
+helm never outlives gaie-tui: on Linux the kernel kills it when its parent dies (even by
+`kill -9`, through the parent-death signal set before helm starts), and every helm still running
+at exit has its process group stopped (`stop_all()`, registered with atexit).
 """
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
 import re
@@ -139,13 +144,22 @@ def duration_seconds(text: str) -> float | None:
 
 
 # ---- argv builders ---------------------------------------------------------------------------
+def _values_args(values_files: str | list[str]) -> list[str]:
+    """One `-f` per values layer, in order (later layers win, as helm merges them)."""
+    files = [values_files] if isinstance(values_files, str) else list(values_files)
+    return [arg for f in files for arg in ("-f", f)]
+
+
 def upgrade_install_argv(helm: str, major: int, *, release: str, chart: str, version: str | None,
-                         namespace: str, values_file: str, wait_timeout: str = DEFAULT_WAIT,
-                         create_namespace: bool = False, kube_args: list[str] | None = None) -> list[str]:
+                         namespace: str, values_file: str | list[str], wait_timeout: str = DEFAULT_WAIT,
+                         create_namespace: bool = False, kube_args: list[str] | None = None,
+                         plain_http: bool = False) -> list[str]:
     argv = [helm, "upgrade", "--install", release, chart]
     if version and not os.path.exists(chart):  # helm ignores --version for local archives
         argv += ["--version", version]
-    argv += ["--namespace", namespace, "-f", values_file, "--wait", "--timeout", wait_timeout]
+    if plain_http:                              # an http:// registry mirror
+        argv.append("--plain-http")
+    argv += ["--namespace", namespace, *_values_args(values_file), "--wait", "--timeout", wait_timeout]
     argv.append("--rollback-on-failure" if major >= 4 else "--atomic")
     if create_namespace:
         argv.append("--create-namespace")
@@ -153,10 +167,12 @@ def upgrade_install_argv(helm: str, major: int, *, release: str, chart: str, ver
 
 
 def template_argv(helm: str, *, release: str, chart: str, version: str | None, namespace: str,
-                  values_file: str) -> list[str]:
-    argv = [helm, "template", release, chart, "--namespace", namespace, "-f", values_file]
+                  values_file: str | list[str], plain_http: bool = False) -> list[str]:
+    argv = [helm, "template", release, chart, "--namespace", namespace, *_values_args(values_file)]
     if version and not os.path.exists(chart):
         argv += ["--version", version]
+    if plain_http:
+        argv.append("--plain-http")
     return argv
 
 
@@ -173,6 +189,43 @@ def uninstall_argv(helm: str, release: str, namespace: str, kube_args: list[str]
 
 
 # ---- the process -----------------------------------------------------------------------------
+_LIVE: set[HelmProcess] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def _parent_death_signal():
+    """A preexec function asking the kernel to SIGKILL the child when gaie-tui dies (Linux
+    prctl PR_SET_PDEATHSIG), or None where there is no such thing. Everything it needs is looked
+    up here, before the fork: the child runs only the prctl call."""
+    if not os.path.exists("/proc/self"):
+        return None
+    try:
+        import ctypes
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+    pr_set_pdeathsig, sigkill = 1, int(signal.SIGKILL)
+
+    def preexec() -> None:
+        prctl(pr_set_pdeathsig, sigkill, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return preexec
+
+
+def stop_all() -> None:
+    """Stop every helm this process started and that still runs (its whole process group)."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for proc in live:
+        proc._signal(signal.SIGKILL)
+
+
+atexit.register(stop_all)
+
+
 class HelmProcess:
     """One running helm. `on_line` is called from reader threads; `lines()` is an async iterator
     (replays lines seen before it was called). `cancel()` stops helm and its children."""
@@ -202,12 +255,18 @@ class HelmProcess:
     def start(self) -> HelmProcess:
         self._start = time.monotonic()
         try:
+            # helm's own process group (start_new_session): cancel() stops helm and its children
+            # together; the parent-death signal stops helm even when gaie-tui is killed outright.
+            # The preexec function runs only one C call in the child (it is set up before the fork).
             self._proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                          stdin=subprocess.DEVNULL, env=self._env, start_new_session=True)
+                                          stdin=subprocess.DEVNULL, env=self._env, start_new_session=True,
+                                          preexec_fn=_parent_death_signal())
         except FileNotFoundError:
             raise HelmMissing(f"{self.argv[0]} not found", "install helm v3.8+ or set GAIE_TUI_HELM") from None
         except PermissionError:
             raise HelmMissing(f"{self.argv[0]} is not executable", "check the helm binary's permissions") from None
+        with _LIVE_LOCK:
+            _LIVE.add(self)
         for stream, pipe in (("stdout", self._proc.stdout), ("stderr", self._proc.stderr)):
             t = threading.Thread(target=self._read, args=(stream, pipe), daemon=True, name=f"helm-{stream}")
             t.start()
@@ -279,6 +338,10 @@ class HelmProcess:
             self._proc.wait()
         for t in self._readers:
             t.join(5)
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+        # helm is gone; whatever it started in its group goes with it
+        self._signal(signal.SIGKILL)
         rc = self._proc.returncode
         result = HelmResult(argv=self.shown_argv, returncode=rc, duration=time.monotonic() - self._start,
                             lines=list(self._lines), cancelled=self.cancelled, timed_out=self.timed_out)
@@ -317,11 +380,13 @@ def run(argv: list[str], *, on_line: Callable[[LogLine], None] | None = None, ti
     return HelmProcess(argv, on_line=on_line, timeout=timeout, env=env).start().wait()
 
 
-def run_capture(argv: list[str], timeout: float = 60.0) -> tuple[int, str, str]:
-    """Short helm queries (status, list, template): (returncode, stdout, stderr redacted)."""
+def run_capture(argv: list[str], timeout: float = 60.0, input_text: str | None = None) -> tuple[int, str, str]:
+    """Short helm queries (status, list, template): (returncode, stdout, stderr redacted).
+    `input_text` goes to helm's standard input (values given as `-f -`)."""
     try:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False,
-                             stdin=subprocess.DEVNULL, start_new_session=True)
+                             stdin=subprocess.DEVNULL if input_text is None else None, input=input_text,
+                             start_new_session=True, preexec_fn=_parent_death_signal())
     except FileNotFoundError:
         raise HelmMissing(f"{argv[0]} not found", "install helm v3.8+ or set GAIE_TUI_HELM") from None
     except subprocess.TimeoutExpired:
@@ -331,17 +396,33 @@ def run_capture(argv: list[str], timeout: float = 60.0) -> tuple[int, str, str]:
 
 def release_status(helm: str, release: str, namespace: str, kube_args: list[str]) -> dict | None:
     """`helm list` entry for the release (any live state; `--all` is gone in helm v4), or None:
-    name, revision, status, chart."""
+    name, revision, status, chart. None also when helm could not ask: `release_row` tells them apart."""
+    row, _err = release_row(helm, release, namespace, kube_args)
+    return row
+
+
+def release_row(helm: str, release: str, namespace: str, kube_args: list[str],
+                timeout: float = 30.0) -> tuple[dict | None, str]:
+    """(`helm list` row of the release or None when there is none, "") — or (None, why) when
+    helm could not answer (cluster unreachable …): an unknown state is not an absent release."""
     rc, out, err = run_capture([helm, "list", "--namespace", namespace, "--deployed", "--failed", "--pending",
                                 "--uninstalling", "--filter",
-                                f"^{re.escape(release)}$", "--output", "json"] + kube_args, timeout=30)
+                                f"^{re.escape(release)}$", "--output", "json"] + kube_args, timeout=timeout)
     if rc != 0:
-        return None
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        return None, (lines[-1] if lines else f"helm list exited with {rc}")[:300]
     try:
         rows = json.loads(out or "[]")
     except ValueError:
-        return None
-    return next((r for r in rows if r.get("name") == release), None)
+        return None, "helm list answered with something that is not JSON"
+    return next((r for r in rows if r.get("name") == release), None), ""
+
+
+def get_values(helm: str, release: str, namespace: str, kube_args: list[str]) -> tuple[str | None, str]:
+    """(the user-supplied values of a deployed release as YAML, "") or (None, why)."""
+    rc, out, err = run_capture([helm, "get", "values", release, "--namespace", namespace, "--output", "yaml"]
+                               + kube_args, timeout=30)
+    return (out, "") if rc == 0 else (None, err.strip())
 
 
 def get_manifest(helm: str, release: str, namespace: str, kube_args: list[str]) -> tuple[str | None, str]:
@@ -412,6 +493,9 @@ def _query_hint(err: str) -> str:
 
 
 # ---- explanations ----------------------------------------------------------------------------
+# helm's words when it cannot reach a chart registry (OCI): the host is in the request it names
+_REGISTRY = re.compile(r'\b(?:GET|HEAD|POST|Get|Head|Post)\s+"?(?:https?://)?([^/"\s]+)/v2/')
+
 _RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
     ("pending", re.compile(r"another operation \(install/upgrade/rollback\) is in progress", re.I),
      "the release is stuck in a pending state from an earlier helm run that did not finish",
@@ -453,6 +537,18 @@ _RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
 )
 
 
+def registry_problem(text: str) -> Explanation | None:
+    """helm could not reach or read the chart's registry (a pull, before any cluster call): said as
+    that, with the host — never as an unreachable Kubernetes API."""
+    m = _REGISTRY.search(text)
+    if not m:
+        return None
+    host = m.group(1)
+    return Explanation("pull", f"the chart registry {host} could not be reached or refused the chart",
+                       "give a local chart archive (--chart PATH.tgz or a folder in GAIE_TUI_CHART_DIRS), use a "
+                       "mirror (GAIE_TUI_REGISTRY_MIRRORS), or check network access to " + host)
+
+
 def explain(result: HelmResult) -> Explanation | None:
     if result.cancelled and not result.timed_out:
         return Explanation("cancelled", "the deploy was cancelled; helm and its children were stopped",
@@ -464,6 +560,8 @@ def explain(result: HelmResult) -> Explanation | None:
     if result.returncode == 0:
         return None
     text = "\n".join(ln.text for ln in result.lines if ln.stream != "stdout") or result.output
+    if ex := registry_problem(text):
+        return ex
     for kind, pattern, message, hint in _RULES:
         m = pattern.search(text)
         if m:

@@ -99,16 +99,26 @@ def in_cluster_available(sa_dir: Path = SERVICE_ACCOUNT_DIR) -> bool:
     return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and (sa_dir / "token").is_file()
 
 
-def default_namespace(kubeconfig: str | None = None, context: str | None = None) -> str | None:
-    """The namespace the DESIGN asks for: LLMDBENCH_VLLM_COMMON_NAMESPACE, then the context's."""
+def namespace_default(kubeconfig: str | None = None, context: str | None = None) -> tuple[str | None, str]:
+    """The one namespace rule (DESIGN): LLMDBENCH_VLLM_COMMON_NAMESPACE, then the namespace the
+    context names (but not `default`, which is kubectl's fallback rather than a choice), else
+    (None, "") — ask. The second element says where the answer came from."""
     if ns := os.environ.get("LLMDBENCH_VLLM_COMMON_NAMESPACE"):
-        return ns
+        return ns, "from LLMDBENCH_VLLM_COMMON_NAMESPACE"
     try:
         infos, current = list_contexts(kubeconfig)
     except ClusterError:
-        return None
+        return None, ""
     name = context or current
-    return next((i.namespace for i in infos if i.name == name and i.namespace), None)
+    ns = next((i.namespace for i in infos if i.name == name and i.namespace), None)
+    if ns and ns != "default":
+        return ns, f"the namespace of context {name}"
+    return None, ""
+
+
+def default_namespace(kubeconfig: str | None = None, context: str | None = None) -> str | None:
+    """The namespace `namespace_default` settles on, or None."""
+    return namespace_default(kubeconfig, context)[0]
 
 
 # ---- the connection ------------------------------------------------------------------------
@@ -325,6 +335,11 @@ class Cluster:
     def namespaces(self) -> list[str]:
         return sorted(i["metadata"]["name"] for i in self.list("/api/v1/namespaces", metadata_only=True,
                                                                  what="list namespaces"))
+
+    def pods(self, namespace: str, label_selector: str | None = None) -> list[dict]:
+        """The pods of a namespace (optionally by label selector), as the API returns them."""
+        return self.list(f"/api/v1/namespaces/{quote(namespace)}/pods", label_selector=label_selector,
+                         what=f"list pods in namespace {namespace}")
 
     def namespace_exists(self, namespace: str) -> bool:
         return self.get(f"/api/v1/namespaces/{quote(namespace)}", what=f"get namespace {namespace}") is not None

@@ -1,2 +1,3 @@
-"""Deploying: the Plan, the engine (plan → preflight → helm while watching → verify → record),
-actions on existing releases, and the record writer."""
+"""Deploying: the Plan (plan.py), the engine that runs it phase by phase (engine.py), an existing
+release's state and the actions that fit it (release.py), the record (record.py), and what Review
+shows beside the plan (diff.py)."""

@@ -33,7 +33,8 @@ from ..errors import UserError
 from ..names import check_namespace, check_release, epp_name
 from ..redact import redact
 from ..safeio import private_temp_dir, write_text
-from ..verify.checks import Expected, expected_from_objects, parse_manifest, verify
+from ..verify.expected import Expected, expected_from_objects, parse_manifest
+from ..verify.refresh import verify
 from .record import DEFAULT_PARENT, Record, iso
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_CANCELLED = 0, 1, 2, 130

@@ -1,14 +1,24 @@
-"""Deploy orchestration: Plan (everything the user approved) → render → preflight → helm → verify
-→ record, emitting `Event`s a UI subscribes to. No Textual here; the CLI and the wizard both drive
-`DeployEngine.run()` (blocking; the UI runs it in a worker thread and calls `cancel()` from its own).
+"""The deploy engine: one run of one Plan through its phases
 
-While helm waits for readiness, the verifier watches the cluster: when helm gives up and rolls the
-release back, the record still shows why the pods never became Ready (image pull, crash loop logs).
+    plan → render → preflight → approve → deploy (helm while watching) → verify → record
+
+emitting `Event`s a front end subscribes to. `gaie-tui deploy` runs them all at once; the wizard
+runs them a screen at a time (`run(until=…)`: Review up to preflight, approval, Deploy up to
+deploy, Verify up to the record), so each screen shows one stage of one run and both front ends
+leave the same record. No Textual here; `run()` blocks (the wizard calls it from a worker thread)
+and `cancel()` may be called from any thread or a signal handler.
+
+The record is created at approval (at once when approval is given up front, as with `--yes`),
+keeps every step taken before it with its own time, and is rewritten after every phase; a run that
+stops early says why (cancelled, quit, interrupted by a signal, crashed) and `kill -9` leaves it
+marked NOT FINISHED.
+
+While helm waits for readiness the verifier watches the cluster: when helm gives up and rolls the
+release back, the record still shows why the pods never became Ready (image pull, crash loop
+logs), and the last release state seen is kept for when the cluster stops answering.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -18,157 +28,34 @@ from pathlib import Path
 from ..cluster import helm as helm_mod
 from ..cluster.checks import FAIL, PASS, Check, failed, worst
 from ..errors import UserError
-from ..names import check_namespace, check_release
 from ..redact import redact
-from ..verify.checks import Expected, evaluate, expected_from_objects, fetch, parse_manifest, verify
+from ..verify.checks import evaluate
+from ..verify.expected import Expected
+from ..verify.refresh import verify
+from ..verify.snapshot import fetch
+from . import release as release_mod
+from .plan import Plan, RenderFailed, render, summary
 from .record import DEFAULT_PARENT, Record, iso
+from .release import ReleaseState
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN, EXIT_CANCELLED = 0, 1, 2, 130
-
-
-# ---- the plan --------------------------------------------------------------------------------
-@dataclass
-class Plan:
-    """Everything approved for one deploy. `helm_argv()` is the exact command (values path filled in)."""
-    chart_ref: str
-    chart_name: str
-    chart_version: str
-    chart_source: str
-    archive: str | None          # local archive passed to helm, when there is one
-    helm_chart: str              # what helm gets: the archive path, or the oci:// address (+ --version)
-    values_text: str
-    release: str
-    namespace: str
-    kubeconfig: str | None = None
-    context: str | None = None
-    create_namespace: bool = False
-    wait_timeout: str = helm_mod.DEFAULT_WAIT
-    helm: str = "helm"
-    helm_major: int = 4
-    epp_label: str = "inferencepool"
-    match_labels_path: str = "inferencePool.modelServers.matchLabels"
-
-    def kube_args(self) -> list[str]:
-        args: list[str] = []
-        if self.kubeconfig:
-            args += ["--kubeconfig", self.kubeconfig]
-        if self.context:
-            args += ["--kube-context", self.context]
-        return args
-
-    def helm_argv(self, values_file: str = "values.yaml") -> list[str]:
-        return helm_mod.upgrade_install_argv(
-            self.helm, self.helm_major, release=self.release, chart=self.helm_chart,
-            version=None if self.archive else self.chart_version, namespace=self.namespace,
-            values_file=values_file, wait_timeout=self.wait_timeout, create_namespace=self.create_namespace,
-            kube_args=self.kube_args())
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["values_text"] = redact(self.values_text)
-        d["helm_command"] = helm_mod.redact_argv(self.helm_argv())
-        return d
-
-
-def make_plan(chart, values_text: str, *, release: str, namespace: str, kubeconfig: str | None = None,
-              context: str | None = None, create_namespace: bool = False,
-              wait_timeout: str = helm_mod.DEFAULT_WAIT, helm: str | None = None) -> Plan:
-    """A Plan for a `knowledge.Chart`; validates names and finds helm (and its major version)."""
-    from ..charts.refs import FAMILIES
-    check_release(release)
-    check_namespace(namespace)
-    binary, version = helm_mod.check_helm(helm)
-    archive = str(chart.archive) if chart.archive else None
-    address = chart.ref.oci_address or (FAMILIES[chart.name].oci if chart.name in FAMILIES else None)
-    if not archive and not address:
-        raise UserError(f"no chart archive and no registry address for {chart.ref}",
-                        "give the chart archive with --chart PATH.tgz")
-    layout = chart.layout.layout
-    fam = FAMILIES.get(chart.name)
-    return Plan(chart_ref=str(chart.ref), chart_name=chart.name, chart_version=chart.version,
-                chart_source=chart.source, archive=archive, helm_chart=archive or address, values_text=values_text,
-                release=release, namespace=namespace, kubeconfig=kubeconfig, context=context,
-                create_namespace=create_namespace, wait_timeout=wait_timeout, helm=binary, helm_major=version[0],
-                epp_label=fam.epp_pod_label if fam else "inferencepool", match_labels_path=layout.match_labels)
-
-
-class RenderFailed(UserError):
-    def __init__(self, message: str, hint: str, output: str) -> None:
-        super().__init__(message, hint)
-        self.output = output
-
-
-def _values_file(text: str) -> str:
-    fd, path = tempfile.mkstemp(prefix="gaie-values-", suffix=".yaml")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:  # mkstemp: mode 0600, may hold a token
-        fh.write(text)
-    return path
-
-
-def render(plan: Plan) -> Expected:
-    """`helm template` of the exact chart and values → what the cluster should end up with."""
-    path = _values_file(plan.values_text)
-    try:
-        argv = helm_mod.template_argv(plan.helm, release=plan.release, chart=plan.helm_chart,
-                                      version=None if plan.archive else plan.chart_version,
-                                      namespace=plan.namespace, values_file=path)
-        rc, out, err = helm_mod.run_capture(argv, timeout=120)
-    finally:
-        os.unlink(path)
-    if rc != 0:
-        res = helm_mod.HelmResult(argv=argv, returncode=rc, duration=0.0,
-                                  lines=[helm_mod.LogLine(time.time(), "stderr", ln) for ln in err.splitlines()])
-        ex = helm_mod.explain(res) or helm_mod.Explanation("render", "the chart could not be rendered", "")
-        if ex.kind == "failed":
-            ex = helm_mod.Explanation("render", "the chart could not be rendered with these values",
-                                      "fix the values (gaie-tui validate -f VALUES); helm's message names the key")
-        lines = [ln for ln in err.splitlines() if ln.strip()]
-        last = next((ln for ln in lines if ln.startswith("Error:")), lines[-1] if lines else "")
-        raise RenderFailed(f"{ex.message}: {last[:400]}", ex.hint, err)
-    objects = parse_manifest(out, plan.namespace)
-    return expected_from_objects(objects, release=plan.release, namespace=plan.namespace,
-                                 chart_name=plan.chart_name, chart_version=plan.chart_version,
-                                 epp_label=plan.epp_label)
-
-
-def summary(plan: Plan, exp: Expected) -> list[str]:
-    """The configuration in plain words (for the review screen and the record)."""
-    out = [f"Chart {plan.chart_name} {plan.chart_version} ({plan.chart_source}) as release {plan.release} in "
-           f"namespace {plan.namespace}" + (" (created if missing)" if plan.create_namespace else "") + ".",
-           f"Endpoint picker {exp.epp}: image {exp.epp_image or 'unknown'}, {exp.epp_replicas} replica(s)"
-           + (" with leader election (only the leader is Ready)" if exp.epp_replicas > 1 else "") + ".",
-           f"InferencePool {exp.pool} selects model-server pods labelled "
-           f"{exp.pool_label_selector or '(nothing)'} on port(s) {', '.join(map(str, exp.target_ports))}; "
-           f"the gateway calls the EPP on port {exp.ext_proc_port}."]
-    if exp.destination_rule is not None:
-        spec = exp.destination_rule.get("spec") or {}
-        pool = (spec.get("trafficPolicy") or {}).get("connectionPool")
-        out.append(f"Istio DestinationRule for host {spec.get('host')} (TLS SIMPLE)"
-                   + (", with the connection-pool limits" if pool else ", without connection-pool limits") + ".")
-    else:
-        out.append("No Istio DestinationRule.")
-    if "ServiceMonitor" in exp.extra_kinds:
-        out.append("Prometheus monitoring: a ServiceMonitor scrapes the EPP's metrics.")
-    if "HTTPRoute" in exp.extra_kinds:
-        out.append("An HTTPRoute is rendered.")
-    if exp.secret_refs:
-        out.append("The EPP reads secret(s): " + ", ".join(f"{n} (key {k})" for n, k in exp.secret_refs) + ".")
-    out.append(f"helm waits up to {plan.wait_timeout} for readiness and rolls back on failure.")
-    return out
+PHASES = ("plan", "render", "preflight", "approve", "deploy", "verify", "record")
+STOPPED = ("cancelled", "interrupted", "quit", "crashed")   # ways a run ends before its end
+DEPLOY_GRACE = 10.0   # seconds past helm's --timeout before the engine stops helm itself
 
 
 # ---- events ----------------------------------------------------------------------------------
-PHASES = ("plan", "render", "preflight", "deploy", "verify", "record")
-
-
 @dataclass
 class Event:
-    """What the UI subscribes to. kind:
-    - "phase":  a phase starts (status "") or ends (status pass/warn/fail/cancelled)
+    """What a front end subscribes to. kind:
+    - "phase":  a phase starts (status "") or ends (status pass/warn/fail/…)
     - "step":   a timestamped step of the record (message)
     - "check":  one preflight check is known (check)
-    - "checks": the verification dashboard refreshed (checks; final=True for the last one)
+    - "checks": the cluster seen while helm waits (phase deploy) or the verification refreshed
+                (phase verify; final=True for the settled one)
     - "line":   one line of helm output (line)
+    - "release": the release state read after helm (release)
+    - "waiting": the run waits for approval
     - "done":   the run ended (outcome)
     """
     kind: str
@@ -180,28 +67,36 @@ class Event:
     checks: list[Check] | None = None
     final: bool = False
     line: helm_mod.LogLine | None = None
+    release: ReleaseState | None = None
     outcome: Outcome | None = None
 
 
 @dataclass
 class Outcome:
-    status: str                    # verified, preflight-failed, deploy-failed, verify-failed, cancelled,
-                                   # interrupted, error
+    status: str                    # in-progress, awaiting-approval, verified, preflight-failed, deploy-failed,
+                                   # verify-failed, cancelled, interrupted, quit, crashed, error
     plan: Plan
+    reason: str = ""               # why a run stopped early (which signal, the error …)
     preflight: list[Check] = field(default_factory=list)
     verification: list[Check] = field(default_factory=list)
     observed: list[Check] = field(default_factory=list)   # seen while helm waited
     helm: helm_mod.HelmResult | None = None
     explanation: helm_mod.Explanation | None = None
     revision: int | None = None
+    release: ReleaseState | None = None   # read after helm
+    actions: list[str] = field(default_factory=list)   # what fits that state: rollback, uninstall, refresh
     record_dir: Path | None = None
     summary: list[str] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in ("in-progress", "awaiting-approval")
 
     @property
     def exit_code(self) -> int:
         if self.status == "verified":
             return EXIT_OK
-        if self.status in ("cancelled", "interrupted"):
+        if self.status in ("cancelled", "interrupted", "quit"):
             return EXIT_CANCELLED
         if self.status == "error" or any(c.id in ("cluster", "cluster-access") and c.status == FAIL
                                          for c in self.preflight):
@@ -210,7 +105,7 @@ class Outcome:
 
     def to_dict(self) -> dict:
         return {
-            "status": self.status, "exit_code": self.exit_code, "release": self.plan.release,
+            "status": self.status, "exit_code": self.exit_code, "reason": self.reason, "release": self.plan.release,
             "namespace": self.plan.namespace, "revision": self.revision,
             "chart": {"ref": self.plan.chart_ref, "name": self.plan.chart_name, "version": self.plan.chart_version,
                       "source": self.plan.chart_source},
@@ -218,18 +113,26 @@ class Outcome:
             "preflight": [c.to_dict() for c in self.preflight],
             "observed_during_wait": [c.to_dict() for c in self.observed],
             "verification": [c.to_dict() for c in self.verification],
+            "release_state": self.release.to_dict() if self.release else None,
+            "actions": list(self.actions),
             "record_dir": str(self.record_dir) if self.record_dir else None,
             "summary": self.summary,
         }
 
 
+class _Stop(Exception):
+    """Internal: the run ends here (the outcome is already set)."""
+
+
 # ---- the engine ------------------------------------------------------------------------------
 class DeployEngine:
-    """Runs one Plan. `run()` blocks; `cancel()` may be called from any thread (or a signal handler)."""
+    """Runs one Plan. `run(until)` blocks and may be called again to go on; `approve(by)` gives
+    the approval the `approve` phase waits for; `cancel()` works from any thread."""
 
     def __init__(self, plan: Plan, *, chart=None, record_parent: str | Path = DEFAULT_PARENT,
                  verify_wait: float = 120.0, on_event: Callable[[Event], None] | None = None,
-                 cluster=None, observe_interval: float = 1.0, check_values: bool = True) -> None:
+                 cluster=None, observe_interval: float = 1.0, check_values: bool = True,
+                 approved_by: str | None = None) -> None:
         self.plan = plan
         self.chart = chart
         self.record_parent = Path(record_parent)
@@ -238,121 +141,238 @@ class DeployEngine:
         self.cluster = cluster
         self.observe_interval = observe_interval
         self.check_values = check_values
-        self._cancel = threading.Event()
-        self._cancel_reason = "cancelled"
-        self._helm: helm_mod.HelmProcess | None = None
+        self.approved_by = approved_by
+        self.expected: Expected | None = None
         self.record: Record | None = None
+        self.outcome = Outcome("in-progress", plan)
+        self.done: list[str] = []                 # phases finished, in order
+        self._steps: list[tuple[float, str, str, str]] = []   # before the record exists
+        self._cancel = threading.Event()
+        self._settle = threading.Event()          # verification: judge at the next look
+        self._stop_reason = ("cancelled", "")
+        self._helm: helm_mod.HelmProcess | None = None
+        self._lock = threading.Lock()
+        self._running = False
         self._started = time.time()
-        self._outcome = Outcome("in-progress", plan)
-        self._helm_cmd: list[str] = plan.to_dict()["helm_command"]
+        self._helm_cmd: list[str] = helm_mod.redact_argv(plan.helm_argv())
         self._context = plan.context or ""
         self._server = ""
+        self._last_release: ReleaseState | None = None
+        _sweep_scratch()
 
-    # -- control
-    def cancel(self, reason: str = "cancelled") -> None:
-        """Stop as soon as possible: kills helm (and its children) if it runs."""
-        self._cancel_reason = reason if reason in ("cancelled", "interrupted") else "cancelled"
+    # -- control ------------------------------------------------------------------------------
+    def approve(self, by: str) -> None:
+        """The user approved the plan (`by` says how: "--yes", "typed yes", "the wizard")."""
+        self.approved_by = by
+
+    def cancel(self, reason: str = "cancelled", detail: str = "") -> None:
+        """Stop as soon as possible (kills helm and its children if it runs). `reason`: cancelled
+        (by the user), interrupted (a signal; `detail` names it), quit, crashed."""
+        self._stop_reason = (reason if reason in STOPPED else "cancelled", detail)
         self._cancel.set()
+        self._settle.set()
         proc = self._helm
         if proc is not None:
             threading.Thread(target=proc.cancel, daemon=True).start()
+
+    def close(self, reason: str = "cancelled", detail: str = "") -> None:
+        """End an approved run that waits between phases (its front end moves on or exits): the
+        record says why it stopped there instead of staying NOT FINISHED without a reason."""
+        with self._lock:
+            if self.running or self.outcome.finished or self.record is None:
+                return
+            self._stop_reason = (reason if reason in STOPPED else "cancelled", detail)
+            status, text = self._stop_reason_text(f"after the {self.done[-1] if self.done else 'plan'} phase")
+            try:
+                self._step(self.done[-1] if self.done else "plan", text, status)
+                self._finish(status, text)
+            except _Stop:
+                pass
+
+    def settle_now(self) -> None:
+        """Verification: stop waiting, judge what the next look shows as final."""
+        self._settle.set()
 
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
-    # -- plumbing
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def waiting_for_approval(self) -> bool:
+        """Everything before the approval is done and nothing stopped the run."""
+        return "preflight" in self.done and not self.approved_by and not self.outcome.finished
+
+    @property
+    def helm_running(self) -> bool:
+        return self._helm is not None
+
+    # -- plumbing -------------------------------------------------------------------------------
     def _emit(self, ev: Event) -> None:
         if self.on_event:
             try:
                 self.on_event(ev)
-            except Exception:  # noqa: BLE001 - a UI bug must not break a deploy
+            except Exception:  # noqa: BLE001 - a front end's bug must not break a deploy
                 pass
 
     def _step(self, phase: str, message: str, status: str = "") -> None:
+        message = redact(message)
+        ts = time.time()
         if self.record:
-            self.record.step(phase, message, status)
-        self._emit(Event("step", phase, message=redact(message), status=status))
+            self.record.step(phase, message, status, ts=ts)
+        else:
+            self._steps.append((ts, phase, message, status))
+        self._emit(Event("step", phase, ts=ts, message=message, status=status))
 
-    def _save(self, status: str | None = None) -> None:
-        if status:
-            self._outcome.status = status
-        if not self.record:
-            return
-        o = self._outcome
+    def _data(self) -> dict:
+        o = self.outcome
         data = o.to_dict()
         data.update({
             "context": self._context, "server": self._server, "helm_command": self._helm_cmd,
-            "started": iso(self._started),
-            "ended": iso(time.time()) if o.status != "in-progress" else None,
+            "approved_by": self.approved_by, "values": self.plan.to_dict()["values"],
+            "started": iso(self._started), "ended": iso(time.time()) if o.finished else None,
             "helm": ({k: v for k, v in o.helm.to_dict().items() if k != "lines"} if o.helm else None),
         })
+        return data
+
+    def _save(self) -> None:
+        if self.record is None:
+            return
         try:
-            self.record.save(data)
-        except OSError:
-            pass
+            self.record.save(self._data())
+        except (OSError, UserError):
+            pass   # a record that cannot be rewritten must not stop a deploy half way
 
-    def _finish(self, status: str) -> Outcome:
-        self._step("record", f"outcome: {status}", status)
-        self._save(status)
-        if self.record:
-            self._outcome.record_dir = self.record.path
-            self.record.close()
-        self._emit(Event("phase", "record", status=status))
-        self._emit(Event("done", "record", status=status, outcome=self._outcome))
-        return self._outcome
-
-    def _stopped(self) -> Outcome | None:
-        if self._cancel.is_set():
-            self._step("deploy", f"{self._cancel_reason} before helm ran: nothing was changed", self._cancel_reason)
-            return self._finish(self._cancel_reason)
-        return None
-
-    # -- the run
-    def run(self) -> Outcome:
+    def _materialise(self) -> None:
+        """Create the record folder (at approval): the values, every step so far, the state."""
+        if self.record is not None:
+            return
         plan = self.plan
         self.record = Record(self.record_parent, plan.release)
-        self._outcome.record_dir = self.record.path
-        self.record.write_values(plan.values_text)
-        self._emit(Event("phase", "plan"))
-        self._step("plan", f"plan approved: {plan.chart_name} {plan.chart_version} → {plan.release} in "
-                   f"{plan.namespace}")
-        self._save("in-progress")
-        try:
-            return self._run()
-        except KeyboardInterrupt:
-            self.cancel("interrupted")
-            if self._helm is not None:
-                self._helm.cancel()
-            self._step("deploy", "interrupted", "interrupted")
-            return self._finish("interrupted")
-        except UserError as exc:
-            self._outcome.explanation = helm_mod.Explanation(getattr(exc, "kind", "error"), exc.message, exc.hint)
-            self._step("error", str(exc), "error")
-            return self._finish("error")
+        self.outcome.record_dir = self.record.path
+        for name, layer in zip(plan.values_file_names(), plan.values, strict=True):
+            self.record.write_values(layer.text, name)
+        self._helm_cmd = helm_mod.redact_argv(plan.helm_argv(self._record_values()))
+        for ts, phase, message, status in self._steps:
+            self.record.step(phase, message, status, ts=ts)
+        self._steps.clear()
+        self._save()
 
-    def _run(self) -> Outcome:
-        from ..cluster.kube import Cluster, ClusterError
+    def _record_values(self) -> list[str]:
+        assert self.record is not None
+        return [str(self.record.path / name) for name in self.plan.values_file_names()]
+
+    def _finish(self, status: str, reason: str = "") -> None:
+        self.outcome.status = status
+        self.outcome.reason = reason or self.outcome.reason
+        self._step("record", f"outcome: {status}" + (f" ({reason})" if reason else ""), status)
+        self._save()
+        if self.record:
+            self.outcome.record_dir = self.record.path
+            self.record.close()
+        self._emit(Event("phase", "record", status=status))
+        self._emit(Event("done", "record", status=status, outcome=self.outcome))
+        raise _Stop
+
+    def _stop_reason_text(self, when: str) -> tuple[str, str]:
+        reason, detail = self._stop_reason
+        words = {"cancelled": f"cancelled by the user{': ' + detail if detail else ''}",
+                 "interrupted": f"interrupted by {detail or 'a signal'}",
+                 "quit": "the wizard was quit", "crashed": f"gaie-tui crashed: {detail}"}[reason]
+        return reason, f"{words} {when}"
+
+    def _check_cancel(self, phase: str, when: str) -> None:
+        if self._cancel.is_set():
+            reason, text = self._stop_reason_text(when)
+            self._step(phase, text, reason)
+            self._finish(reason, text)
+
+    # -- the run --------------------------------------------------------------------------------
+    def run(self, until: str = "record") -> Outcome:
+        """Run the phases not run yet, up to and including `until`. Returns the outcome so far
+        (status "awaiting-approval" when the approve phase waits for `approve()`)."""
+        last = PHASES.index(until)
+        with self._lock:
+            self._running = True
+            try:
+                if self.approved_by and self.record is None and not self.outcome.finished:
+                    self._materialise()   # approval given up front: the record exists from the start
+                for phase in PHASES[: last + 1]:
+                    if phase in self.done or self.outcome.finished:
+                        continue
+                    if phase == "approve" and not self.approved_by:
+                        self.outcome.status = "awaiting-approval"
+                        self._emit(Event("waiting", "approve"))
+                        break
+                    self.outcome.status = "in-progress"
+                    getattr(self, f"_phase_{phase}")()
+                    self.done.append(phase)
+            except _Stop:
+                pass
+            except KeyboardInterrupt:
+                self.cancel("interrupted", "Ctrl-C")
+                self._end_quietly(*self._stop_reason_text("while running; helm was stopped"))
+            except UserError as exc:
+                self.outcome.explanation = helm_mod.Explanation(getattr(exc, "kind", "error"), exc.message, exc.hint)
+                self._step("error", str(exc), "error")
+                self._end_quietly("error", exc.message)
+            except Exception as exc:  # noqa: BLE001 - the record must say so, whatever happened
+                from ..errorlog import describe, write_error_log
+                log = write_error_log(exc)
+                text = describe(exc) + (f" (details in {log})" if log else "")
+                self._step("error", describe(exc), "crashed")
+                self._end_quietly("crashed", text)
+            finally:
+                self._running = False
+        return self.outcome
+
+    def _end_quietly(self, status: str, reason: str) -> None:
+        proc = self._helm
+        if proc is not None:
+            proc.cancel()
+        try:
+            self._finish(status, reason)
+        except _Stop:
+            pass
+
+    def _phase_plan(self) -> None:
         plan = self.plan
-        # render
+        self._emit(Event("phase", "plan"))
+        layers = ", ".join(layer.name for layer in plan.values)
+        self._step("plan", f"plan: {plan.chart_name} {plan.chart_version} as release {plan.release} in namespace "
+                   f"{plan.namespace}; values from {layers}")
+        self._save()
+
+    def _phase_render(self) -> None:
+        plan = self.plan
         self._emit(Event("phase", "render"))
         try:
             exp = render(plan)
         except RenderFailed as exc:
             c = Check("render", "Chart renders with these values", FAIL, exc.message, exc.hint,
-                      f"helm template {plan.release} {plan.helm_chart}", details=exc.output.splitlines()[-12:])
-            self._outcome.preflight = [c]
+                      f"helm template {plan.release} {plan.helm_chart}",
+                      details=[redact(ln) for ln in exc.output.splitlines()[-12:]])
+            self.outcome.preflight = [c]
+            self.outcome.explanation = helm_mod.Explanation("render", exc.message, exc.hint)
             self._emit(Event("check", "preflight", check=c))
             self._step("render", exc.message, FAIL)
-            return self._finish("preflight-failed")
-        self._outcome.summary = summary(plan, exp)
+            self._emit(Event("phase", "render", status=FAIL))
+            self._finish("preflight-failed")
+        self.expected = exp
+        self.outcome.summary = summary(plan, exp)
         self._step("render", f"rendered {len(exp.objects)} objects: " + ", ".join(
             sorted({k for _, k, _, _ in exp.objects})), PASS)
+        self._emit(Event("phase", "render", status=PASS))
         self._save()
-        if (r := self._stopped()) is not None:
-            return r
+        self._check_cancel("render", "before helm ran: nothing was changed")
 
-        # preflight
+    def _phase_preflight(self) -> None:
+        from ..cluster.kube import Cluster, ClusterError
+        plan, exp = self.plan, self.expected
+        assert exp is not None
         self._emit(Event("phase", "preflight"))
         pre: list[Check] = []
 
@@ -374,113 +394,259 @@ class DeployEngine:
                           match_labels_path=plan.match_labels_path, on_check=add)
         except ClusterError as exc:
             add(Check("cluster", "Cluster reachable", FAIL, exc.message, exc.hint, f"context {plan.context or ''}"))
-        self._outcome.preflight = pre
+        self.outcome.preflight = pre
         status = worst(pre)
         self._step("preflight", f"{len(pre)} checks: " + (", ".join(c.id for c in failed(pre)) + " failed"
                                                           if failed(pre) else "no failures"), status)
         self._emit(Event("phase", "preflight", status=status))
         self._save()
         if failed(pre):
-            return self._finish("preflight-failed")
-        if (r := self._stopped()) is not None:
-            return r
+            self._finish("preflight-failed")
+        self._check_cancel("preflight", "before helm ran: nothing was changed")
 
-        # deploy
+    def _phase_approve(self) -> None:
+        self._emit(Event("phase", "approve"))
+        self._step("approve", f"plan approved ({self.approved_by})", PASS)
+        self._materialise()
+        self._emit(Event("phase", "approve", status=PASS))
+
+    # -- deploy ---------------------------------------------------------------------------------
+    def _helm_values(self):
+        """The values files helm reads: the record's own copies when they are the values (the
+        recorded command is then exactly what ran), else private scratch copies — the record's
+        are redacted, and redaction changed something helm would read."""
+        import contextlib
+
+        import yaml
+        plan = self.plan
+        same = True
+        for layer in plan.values:
+            red = redact(layer.text)
+            if red != layer.text:
+                try:
+                    same = same and yaml.safe_load(red) == yaml.safe_load(layer.text)
+                except yaml.YAMLError:
+                    same = False
+        if same:
+            return contextlib.nullcontext(self._record_values())
+
+        @contextlib.contextmanager
+        def private():
+            from ..safeio import write_text
+            from ..scratch import scratch
+            with scratch() as folder:
+                yield [str(write_text(folder / name, layer.text, private=True))
+                       for name, layer in zip(plan.values_file_names(), plan.values, strict=True)]
+        return private()
+
+    def _phase_deploy(self) -> None:
+        plan, exp = self.plan, self.expected
+        assert exp is not None and self.record is not None
         self._emit(Event("phase", "deploy"))
-        values_path = _values_file(plan.values_text)
-        argv = plan.helm_argv(values_path)
-        self._helm_cmd = helm_mod.redact_argv(plan.helm_argv(str(self.record.path / "values.yaml")))
-        self._step("deploy", "helm " + " ".join(self._helm_cmd[1:]))
-        self._save()
+        record = self.record
 
         def on_line(line: helm_mod.LogLine) -> None:
-            self.record.log(line.stamp(), line.stream, line.text)
+            record.log(line.stamp(), line.stream, line.text)
             self._emit(Event("line", "deploy", line=line))
 
         def started(proc: helm_mod.HelmProcess) -> bool:
             self._helm = proc
             return not self._cancel.is_set()
 
-        try:
-            result, last_seen = helm_observed(
-                argv, exp, self.cluster, wait_timeout=plan.wait_timeout,
-                match_labels_path=plan.match_labels_path, on_line=on_line,
-                on_checks=lambda checks: self._emit(Event("checks", "deploy", checks=checks, final=False)),
-                observe_interval=self.observe_interval, started=started)
-        finally:
+        def on_release(state: ReleaseState) -> None:
+            self._last_release = state
+
+        with self._helm_values() as files:
+            argv = plan.helm_argv(files)
+            self._helm_cmd = helm_mod.redact_argv(argv)
+            self._step("deploy", " ".join(plan.shown_argv(files)))
+            self._save()
             try:
-                os.unlink(values_path)
-            except OSError:
-                pass
-        if result is None:  # cancelled before helm started
-            return self._stopped() or self._finish(self._cancel_reason)
-        self._helm = None
-        self._outcome.helm = result
-        self._outcome.explanation = result.explanation
-        if last_seen:
-            self._outcome.observed = last_seen
-        rel = helm_mod.release_status(plan.helm, plan.release, plan.namespace, plan.kube_args())
-        if rel:
-            self._outcome.revision = int(rel.get("revision", 0) or 0) or None
-        state = f"; release is now {rel.get('status')} (revision {rel.get('revision')})" if rel else \
-            "; the release does not exist (rolled back or never created)"
+                watched = helm_observed(
+                    argv, exp, self.cluster, wait_timeout=plan.wait_timeout, release=plan.release,
+                    match_labels_path=plan.match_labels_path, on_line=on_line, on_release=on_release,
+                    on_checks=lambda checks: self._emit(Event("checks", "deploy", checks=checks, final=False)),
+                    observe_interval=self.observe_interval, started=started)
+            finally:
+                self._helm = None
+        if watched.result is None:  # cancelled before helm started
+            self._check_cancel("deploy", "before helm ran: nothing was changed")
+            return
+        result = watched.result
+        self.outcome.helm = result
+        self.outcome.explanation = result.explanation
+        self.outcome.observed = watched.checks
+        state = self._read_release()
+        if state.revision:
+            self.outcome.revision = state.revision
+        said = self._describe_release(state)
+        if result.timed_out:
+            limit = helm_mod.duration_seconds(plan.wait_timeout) or 0
+            self._step("deploy", f"helm did not finish within its timeout ({plan.wait_timeout}) plus "
+                       f"{DEPLOY_GRACE:g}s and was stopped after {result.duration:.1f}s; {said}", FAIL)
+            self.outcome.explanation = helm_mod.Explanation(
+                "timeout", f"helm did not finish within {plan.wait_timeout} (+{DEPLOY_GRACE:g}s) and was stopped",
+                "the cluster may have stopped answering; look at the release state below"
+                if not state.known else "look at the EPP pods; roll back if the release is left pending")
+            self._emit(Event("phase", "deploy", status=FAIL))
+            self._finish("deploy-failed", f"timeout after {limit + DEPLOY_GRACE:g}s")
         if result.cancelled or self._cancel.is_set():
-            reason = self._cancel_reason
-            self._step("deploy", f"helm was stopped ({reason}) after {result.duration:.1f}s{state}", reason)
-            if rel and str(rel.get("status", "")).startswith("pending"):
-                self._step("deploy", f"offer: helm rollback {plan.release} -n {plan.namespace}, or uninstall",
-                           reason)
+            reason, text = self._stop_reason_text("while helm ran; helm was stopped")
+            self._step("deploy", f"{text} after {result.duration:.1f}s; {said}", reason)
             self._emit(Event("phase", "deploy", status=reason))
-            return self._finish(reason)
+            self._finish(reason, text)
         if not result.ok:
             ex = result.explanation
             self._step("deploy", f"helm failed after {result.duration:.1f}s: "
-                       f"{ex.message if ex else 'exit ' + str(result.returncode)}{state}", FAIL)
+                       f"{ex.message if ex else 'exit ' + str(result.returncode)}; {said}", FAIL)
             self._emit(Event("phase", "deploy", status=FAIL))
-            return self._finish("deploy-failed")
-        self._step("deploy", f"helm finished in {result.duration:.1f}s{state}", PASS)
+            self._finish("deploy-failed")
+        self._step("deploy", f"helm finished in {result.duration:.1f}s; {said}", PASS)
         self._emit(Event("phase", "deploy", status=PASS))
         self._save()
 
-        # verify
+    def _read_release(self) -> ReleaseState:
+        """The release state after helm, from helm itself; unknown (with the last state the
+        watcher saw) when nobody answers."""
+        plan = self.plan
+        state = release_mod.read_state(plan.helm, plan.release, plan.namespace, plan.kube_args(), timeout=15)
+        self.outcome.release = state
+        self.outcome.actions = release_mod.actions_for(state)
+        self._emit(Event("release", "deploy", release=state))
+        return state
+
+    def _describe_release(self, state: ReleaseState) -> str:
+        plan = self.plan
+        if state.status == release_mod.ABSENT:
+            return "the release does not exist now (helm removed the failed first install, or never created it)"
+        if state.status == release_mod.UNKNOWN:
+            seen = self._last_release
+            last = (f"last seen {seen.status}" + (f" (revision {seen.revision})" if seen.revision else "")
+                    + f" at {iso(seen.seen_at)}") if seen else "not seen while helm ran"
+            return (f"the release state is UNKNOWN ({state.error}); {last}; look with: "
+                    + release_mod.look_command(plan.release, plan.namespace, plan.kube_args()))
+        return f"the release is now {state.status}" + (f" (revision {state.revision})" if state.revision else "")
+
+    # -- verify ---------------------------------------------------------------------------------
+    def _release_info(self) -> dict | None:
+        plan = self.plan
+        row, error = helm_mod.release_row(plan.helm, plan.release, plan.namespace, plan.kube_args())
+        if error:
+            raise RuntimeError(error)   # the verification says it could not ask (not "no release")
+        return row
+
+    def _phase_verify(self) -> None:
+        plan, exp = self.plan, self.expected
+        assert exp is not None
         self._emit(Event("phase", "verify"))
 
         def on_update(checks: list[Check], final: bool) -> None:
             self._emit(Event("checks", "verify", checks=checks, final=final))
 
         checks = verify(self.cluster, exp, wait=self.verify_wait, interval=self.observe_interval,
-                        release_info=lambda: helm_mod.release_status(plan.helm, plan.release, plan.namespace,
-                                                                     plan.kube_args()),
-                        on_update=on_update, cancel=self._cancel, match_labels_path=plan.match_labels_path)
-        self._outcome.verification = checks
+                        release_info=self._release_info, on_update=on_update, cancel=self._settle,
+                        match_labels_path=plan.match_labels_path)
+        self.outcome.verification = checks
         status = worst(checks)
         self._step("verify", f"{len(checks)} checks: " + (", ".join(c.id for c in failed(checks)) + " failed"
                                                           if failed(checks) else "all passed"), status)
         self._emit(Event("phase", "verify", status=status))
-        if self._cancel.is_set():
-            return self._finish(self._cancel_reason)
-        return self._finish("verify-failed" if failed(checks) else "verified")
+        self._save()
+        self._check_cancel("verify", "during verification")
+
+    def _phase_record(self) -> None:
+        self._finish("verify-failed" if failed(self.outcome.verification) else "verified")
+
+    # -- after the run --------------------------------------------------------------------------
+    def look(self) -> list[Check]:
+        """One more look at the release (the wizard's dashboard after the run): the same checks,
+        not written to the record."""
+        if self.expected is None or self.cluster is None:
+            return []
+        snap = fetch(self.cluster, self.expected, release_info=self._release_info)
+        checks, _ = evaluate(self.expected, snap, final=False, match_labels_path=self.plan.match_labels_path)
+        return checks
+
+    def refresh_release(self) -> ReleaseState:
+        """Ask helm again about the release (after an unknown state); kept in the record."""
+        state = self._read_release()
+        self._step("release", self._describe_release(state))
+        self._save()
+        return state
+
+    def release_action(self, what: str, on_line: Callable[[helm_mod.LogLine], None] | None = None
+                       ) -> helm_mod.HelmResult:
+        """Roll back or uninstall the release after a failed or stopped deploy; the action, its
+        output and the release state afterwards go into this run's record."""
+        plan = self.plan
+        action = release_mod.rollback if what == "rollback" else release_mod.uninstall
+        record = self.record
+        if record is not None:
+            record.reopen_log()
+
+        def line(ll: helm_mod.LogLine) -> None:
+            if record is not None:
+                record.log(ll.stamp(), ll.stream, ll.text)
+            if on_line:
+                on_line(ll)
+
+        self._step(what, f"{what} of release {plan.release} in {plan.namespace} asked by the user")
+        result = action(plan.helm, plan.release, plan.namespace, plan.kube_args(), on_line=line)
+        ex = result.explanation
+        state = self._read_release()
+        self._step(what, (f"{what} done" if result.ok else f"{what} failed: {ex.message if ex else result.returncode}")
+                   + f"; {self._describe_release(state)}", PASS if result.ok else FAIL)
+        self._save()
+        if record is not None:
+            record.close()
+        return result
 
 
-# ---- the helm phase alone (the wizard's Deploy screen and DeployEngine share it) ---------------
+def _sweep_scratch() -> None:
+    """Scratch files of runs that were killed are removed when the next run starts."""
+    from ..scratch import sweep
+    try:
+        sweep()
+    except OSError:
+        pass
+
+
+# ---- the helm phase: helm while the verifier watches -------------------------------------------
+@dataclass
+class Watched:
+    result: helm_mod.HelmResult | None       # None: stopped before helm started
+    checks: list[Check]                      # the last view of the cluster while helm waited
+    release: ReleaseState | None             # the last release state seen while helm ran
+
+
 def helm_observed(argv: list[str], exp: Expected, cluster, *, wait_timeout: str = helm_mod.DEFAULT_WAIT,
-                  match_labels_path: str = "inferencePool.modelServers.matchLabels",
+                  release: str | None = None, match_labels_path: str = "inferencePool.modelServers.matchLabels",
                   on_line: Callable[[helm_mod.LogLine], None] | None = None,
-                  on_checks: Callable[[list[Check]], None] | None = None, observe_interval: float = 1.0,
+                  on_checks: Callable[[list[Check]], None] | None = None,
+                  on_release: Callable[[ReleaseState], None] | None = None, observe_interval: float = 1.0,
                   started: Callable[[helm_mod.HelmProcess], bool] | None = None,
-                  env: dict[str, str] | None = None,
-                  ) -> tuple[helm_mod.HelmResult | None, list[Check]]:
+                  env: dict[str, str] | None = None) -> Watched:
     """Run helm (`argv`, an upgrade --install) while the verifier watches the cluster: the
     `--wait` progress view. `on_checks` gets each view (without the release check: helm owns the
-    release until it ends); the last view is returned too, so when helm gives up and rolls back
-    the caller can still say why (image pull errors, crash-loop log lines). `started(proc)` is
-    called before helm starts — keep `proc` to cancel it; returning False stops before helm runs
-    (the result is then None). Blocking; call it from a worker thread."""
+    release until it ends) and `on_release` each release state seen (from helm's release secrets).
+    helm's `--timeout` bounds the whole phase: helm stops on its own by then, and is stopped
+    `DEPLOY_GRACE` seconds later if it has not (a cluster that stops answering). `started(proc)` is
+    called before helm starts — keep `proc` to cancel it; returning False stops before helm runs.
+    Blocking; call it from a worker thread."""
     observer_stop = threading.Event()
-    observed: list[list[Check]] = []
+    seen: list[list[Check]] = []
+    last_release: list[ReleaseState] = []
 
     def observe() -> None:
         while not observer_stop.wait(observe_interval):
+            if release and cluster is not None:
+                try:
+                    state = release_mod.state_from_secrets(cluster, exp.namespace, release)
+                    last_release[:] = [state]
+                    if on_release is not None:
+                        on_release(state)
+                except Exception:  # noqa: BLE001 - watching is best effort
+                    pass
             try:
                 snap = fetch(cluster, exp)
             except Exception:  # noqa: BLE001 - watching is best effort
@@ -489,62 +655,22 @@ def helm_observed(argv: list[str], exp: Expected, cluster, *, wait_timeout: str 
                 continue
             checks, _ = evaluate(exp, snap, final=False, match_labels_path=match_labels_path)
             checks = [c for c in checks if c.id != "release"]
-            observed.append(checks)
+            seen.append(checks)
             if on_checks is not None:
                 try:
                     on_checks(checks)
-                except Exception:  # noqa: BLE001 - a UI bug must not break a deploy
+                except Exception:  # noqa: BLE001 - a front end's bug must not break a deploy
                     pass
 
-    # helm's own --timeout bounds its wait; ours only guards against a hung helm
     limit = helm_mod.duration_seconds(wait_timeout)
-    proc = helm_mod.HelmProcess(argv, on_line=on_line, timeout=(limit + 300) if limit else None, env=env)
+    proc = helm_mod.HelmProcess(argv, on_line=on_line, timeout=(limit + DEPLOY_GRACE) if limit else None, env=env)
     if started is not None and not started(proc):
-        return None, []
+        return Watched(None, [], None)
     try:
         proc.start()
-        threading.Thread(target=observe, daemon=True, name="gaie-observe").start()
+        if cluster is not None:
+            threading.Thread(target=observe, daemon=True, name="gaie-observe").start()
         result = proc.wait()
     finally:
         observer_stop.set()
-    return result, (observed[-1] if observed else [])
-
-
-# ---- actions on an existing release ----------------------------------------------------------
-def rollback(helm: str, release: str, namespace: str, kube_args: list[str], revision: int | None = None,
-             on_line: Callable[[helm_mod.LogLine], None] | None = None) -> helm_mod.HelmResult:
-    """helm rollback (to the previous revision by default)."""
-    check_release(release)
-    check_namespace(namespace)
-    binary, version = helm_mod.check_helm(helm)
-    return helm_mod.run(helm_mod.rollback_argv(binary, version[0], release, namespace, revision, kube_args),
-                        on_line=on_line)
-
-
-def uninstall(helm: str, release: str, namespace: str, kube_args: list[str],
-              on_line: Callable[[helm_mod.LogLine], None] | None = None) -> helm_mod.HelmResult:
-    check_release(release)
-    check_namespace(namespace)
-    binary, _ = helm_mod.check_helm(helm)
-    return helm_mod.run(helm_mod.uninstall_argv(binary, release, namespace, kube_args), on_line=on_line)
-
-
-def expected_for_release(helm: str, release: str, namespace: str, kube_args: list[str], *,
-                         chart_name: str = "", chart_version: str = "") -> tuple[Expected, dict | None]:
-    """What an existing release should look like (its own manifest) and its helm list row."""
-    check_release(release)
-    check_namespace(namespace)
-    rel = helm_mod.release_status(helm, release, namespace, kube_args)
-    if rel is None:
-        raise UserError(f"no helm release {release!r} in namespace {namespace}",
-                        "check --release/--namespace/--context (helm list -A)")
-    manifest, err = helm_mod.get_manifest(helm, release, namespace, kube_args)
-    if manifest is None:
-        raise UserError(f"cannot read the manifest of release {release}: {err[:300]}", "check helm can reach the cluster")
-    if not chart_name or not chart_version:
-        name, _, ver = str(rel.get("chart", "")).rpartition("-")
-        chart_name = chart_name or name
-        chart_version = chart_version or ver
-    exp = expected_from_objects(parse_manifest(manifest, namespace), release=release, namespace=namespace,
-                                chart_name=chart_name, chart_version=chart_version)
-    return exp, rel
+    return Watched(result, seen[-1] if seen else [], last_release[0] if last_release else None)

@@ -1,9 +1,10 @@
-"""The deployment record: `<parent>/<release>-<UTC timestamp>/` with values.yaml (what was deployed),
-record.md (for people), record.json (for programs) and helm.log. Secrets are redacted.
+"""The deployment record: `<parent>/<release>-<UTC timestamp>/` with values.yaml (what was deployed;
+one file per layer when there are several), record.md (for people), record.json (for programs) and
+helm.log. Secrets are redacted. The folder is 0700 and every file 0600.
 
-The record is written from the first step on and rewritten after every phase, and helm.log is
-appended line by line, so a deploy that is cancelled, killed or crashes still leaves a record that
-says how far it got.
+The engine writes it, for `gaie-tui deploy` and the wizard alike: created at approval, rewritten
+after every phase, helm.log appended line by line — so a deploy that is cancelled, quit, killed or
+crashes still leaves a record that says how far it got and why it stopped.
 """
 from __future__ import annotations
 
@@ -19,15 +20,17 @@ from ..safeio import ensure_private_dir, open_append, write_text
 
 DEFAULT_PARENT = "gaie-records"
 STATUS_WORDS = {
-    "in-progress": "NOT FINISHED — the deploy was interrupted before it could finish this record "
-                   "(process killed or crashed); the steps below are how far it got",
+    "in-progress": "NOT FINISHED — the process was killed or crashed before it could finish this record; "
+                   "the steps below are how far it got",
     "verified": "deployed and verified",
     "preflight-failed": "stopped at preflight: nothing was changed in the cluster",
     "refused": "not approved: nothing was changed in the cluster",
     "deploy-failed": "helm failed",
     "verify-failed": "deployed, but verification failed",
-    "cancelled": "CANCELLED by the user while running; helm was stopped",
-    "interrupted": "INTERRUPTED (signal) while running; helm was stopped",
+    "cancelled": "CANCELLED by the user while running",
+    "interrupted": "NOT FINISHED — INTERRUPTED while running",
+    "quit": "NOT FINISHED — the wizard was quit while running",
+    "crashed": "NOT FINISHED — gaie-tui stopped on an unexpected error",
     "error": "stopped by an error",
 }
 
@@ -78,8 +81,8 @@ class Record:
                             "choose a writable folder with --record-dir") from None
         self._log = open_append(self.path / "helm.log")
 
-    def write_values(self, text: str) -> None:
-        _atomic(self.path / "values.yaml", redact(text))
+    def write_values(self, text: str, name: str = "values.yaml") -> Path:
+        return _atomic(self.path / name, redact(text))
 
     def log(self, stamp: str, stream: str, text: str) -> None:
         try:
@@ -88,8 +91,9 @@ class Record:
         except ValueError:  # closed
             pass
 
-    def step(self, phase: str, message: str, status: str = "") -> Step:
-        s = Step(time.time(), phase, redact(message), status)
+    def step(self, phase: str, message: str, status: str = "", ts: float | None = None) -> Step:
+        """A timestamped step; `ts` keeps the time of a step taken before the record existed."""
+        s = Step(time.time() if ts is None else ts, phase, redact(message), status)
         self.steps.append(s)
         return s
 
@@ -105,6 +109,11 @@ class Record:
         except OSError:
             pass
 
+    def reopen_log(self) -> None:
+        """Append to helm.log again (an action on the release after the run was recorded)."""
+        if self._log.closed:
+            self._log = open_append(self.path / "helm.log")
+
 
 def _redact_tree(node):
     """Redact every string in a JSON tree (redacting the serialised text could break the JSON)."""
@@ -117,8 +126,8 @@ def _redact_tree(node):
     return node
 
 
-def _atomic(path: Path, text: str) -> None:
-    write_text(path, text, private=True)
+def _atomic(path: Path, text: str) -> Path:
+    return write_text(path, text, private=True)
 
 
 def _table(rows: list[dict]) -> list[str]:
@@ -138,8 +147,11 @@ def _table(rows: list[dict]) -> list[str]:
 def markdown(d: dict) -> str:
     chart = d.get("chart") or {}
     status = d.get("status", "in-progress")
+    words = STATUS_WORDS.get(status, status)
+    if d.get("reason"):
+        words += f": {d['reason']}"
     lines = [f"# Deployment record: {d.get('release', '?')} in {d.get('namespace', '?')}", "",
-             f"**Outcome: {status}** — {STATUS_WORDS.get(status, status)}", ""]
+             f"**Outcome: {status}** — {words}", ""]
     if d.get("explanation"):
         e = d["explanation"]
         lines += [f"**Why:** {e.get('message', '')}", "", f"**What to do:** {e.get('hint', '')}", ""]
@@ -151,25 +163,46 @@ def markdown(d: dict) -> str:
         f"| Namespace | {d.get('namespace', '')} |",
         f"| Revision | {d.get('revision') if d.get('revision') is not None else '—'} |",
         f"| Cluster context | {d.get('context', '')} ({d.get('server', '')}) |",
+        f"| Approved | {d.get('approved_by') or '—'} |",
         f"| Started | {d.get('started', '')} |",
         f"| Ended | {d.get('ended') or '— (not finished)'} |", "",
         "## Helm command", "", "```", " ".join(d.get("helm_command") or []), "```", "",
     ]
     if d.get("summary"):
         lines += ["## Configuration in plain words", ""] + [f"- {s}" for s in d["summary"]] + [""]
+    lines += ["## Values", ""] + ([f"- `{v.get('file', '')}` from {v.get('name', '')}" for v in d.get("values") or []]
+                                  or ["(none)"]) + [""]
+    rel = d.get("release_state")
+    lines += ["## Release after helm", "", _release_line(rel, d.get("actions") or []) if rel else "(helm did not run)",
+              ""]
     lines += ["## Steps", "", "| time (UTC) | phase | step | status |", "|---|---|---|---|"]
     lines += [f"| {s['time']} | {s['phase']} | {s['message'].replace('|', '/')} | {s['status']} |"
               for s in d.get("steps") or []]
     lines += ["", "## Preflight", ""] + _table(d.get("preflight") or [])
-    if d.get("observed_during_wait"):
-        lines += ["## What the verifier saw while helm was waiting", ""] + _table(d["observed_during_wait"])
+    # every record has the same sections, whatever happened: "(none)" says a phase found nothing
+    lines += ["## What the verifier saw while helm was waiting", ""] + _table(d.get("observed_during_wait") or [])
     lines += ["## Verification", ""] + _table(d.get("verification") or [])
     helm = d.get("helm") or {}
+    lines += ["## Helm", ""]
     if helm:
-        lines += ["## Helm", "", f"exit code {helm.get('returncode')}, {helm.get('duration', 0):.1f}s"
-                  + (", cancelled" if helm.get("cancelled") else "") + " — full output in `helm.log`", ""]
+        lines += [f"exit code {helm.get('returncode')}, {helm.get('duration', 0):.1f}s"
+                  + (", cancelled" if helm.get("cancelled") else "") + (", timed out" if helm.get("timed_out") else "")
+                  + " — full output in `helm.log`", ""]
+    else:
+        lines += ["(helm did not run)", ""]
     lines += ["Files: `values.yaml` (the values deployed, secrets redacted), `record.json`, `helm.log`.", ""]
     return "\n".join(lines)
+
+
+def _release_line(rel: dict, actions: list[str]) -> str:
+    status = rel.get("status", "?")
+    if status == "absent":
+        text = "the release does not exist"
+    elif status == "unknown":
+        text = f"UNKNOWN: {rel.get('error') or 'nobody could be asked'}"
+    else:
+        text = f"{status}" + (f", revision {rel['revision']}" if rel.get("revision") else "")
+    return text + (f" — can be: {', '.join(actions)}" if actions else "")
 
 
 def checks_dicts(checks: list[Check] | None) -> list[dict]:

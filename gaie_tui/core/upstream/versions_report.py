@@ -31,10 +31,6 @@ class Answer:
     fetched_at: datetime
     cached: bool  # True when the answer came from gaie-tui's cache (fresh or, offline, expired)
 
-    @property
-    def from_network(self) -> bool:
-        return self.source not in ("cache", "bundled")
-
     def describe_source(self) -> str:
         """Where and when, for people: the same words in the CLI and the wizard."""
         if self.source == "bundled":

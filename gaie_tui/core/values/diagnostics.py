@@ -3,7 +3,7 @@ CLI prints. Positions are 1-based and point at the setting's own key; with layer
 (`-f base.yaml -f overlay.yaml`) `file` names the layer whose line it is ("" for a single file)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from ..redact import redact
 
@@ -68,10 +68,6 @@ class Diagnostic:
         return {"code": self.code, "severity": self.severity, "file": self.file, "path": self.path,
                 "line": self.line, "column": self.column, "message": self.message, "hint": self.hint}
 
-    def with_fix_dict(self) -> dict:
-        d = self.to_json()
-        d["fix"] = asdict(self.fix) if self.fix else None
-        return d
 
 
 def sort_diagnostics(diags, files=()) -> list[Diagnostic]:

@@ -1,2 +1,3 @@
-"""Verification: what a release should look like (from its manifest), a snapshot of what the
-cluster shows, and the checks that compare the two."""
+"""Verification of a release: what it should look like (`expected`, from its manifest), what the
+cluster shows (`snapshot`), one function per check judging the two (`checks.CHECKS`), and the
+loop that looks again until the checks settle (`refresh`)."""

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..app import STEP_TITLES, STEPS
+from ..steps import STEP_TITLES, STEPS
 from ..widgets.keybar import KeyBar
 
 
@@ -75,9 +75,11 @@ class WizardScreen(Screen):
         return self.app.production_reason(ctx, ns)
 
     def update_subtitle(self) -> None:
+        from ...core.textsafe import visible
         ctx, ns, rel = self.target()
         where = "offline" if self.app.state.offline else (ctx or "no context")
-        self.sub_title = f"{where} / {ns} / {rel}" + ("  [SIMULATED]" if self.app.simulated_banner else "")
+        self.sub_title = visible(f"{where} / {ns} / {rel}", one_line=True) + (
+            "  [SIMULATED]" if self.app.simulated_banner else "")
         self._paint_title()
 
     def watch_sub_title(self, _value) -> None:
@@ -104,9 +106,10 @@ class WizardScreen(Screen):
         bar.tooltip = f"production: {prod}" if prod else None
 
     def set_status(self, text: str) -> None:
+        """The status line: derived from the same state as the body (callers say it from there)."""
         if getattr(self, "_status_text", None) != text:  # an unchanged line costs no bytes
             self._status_text = text
-            self.query_one("#status", Static).update(text)
+            self.query_one("#status", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

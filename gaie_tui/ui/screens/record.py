@@ -1,25 +1,18 @@
-"""Record: where the record was written, its summary, keys to open it or copy its path."""
+"""Record: the record the engine wrote for this run (the same files `gaie-tui deploy` writes), its
+outcome in words, and keys to open it or copy its path."""
 from __future__ import annotations
 
 import os
 import shlex
 import subprocess
 
-from textual import work
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.widgets import Static
 
-from ..state import discard_draft
 from .base import WizardScreen
-
-
-class Written(Message):
-    def __init__(self, path, error: str | None = None) -> None:
-        super().__init__()
-        self.path, self.error = path, error
 
 
 class RecordScreen(WizardScreen):
@@ -30,64 +23,76 @@ class RecordScreen(WizardScreen):
         Binding("c", "copy_path", "Copy path", id="record.copy"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.run = None
+        self.shown = False
+
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="record-body"):
-            yield Static("writing the record…", id="record-where", markup=False)
+            yield Static("the engine is finishing the record…", id="record-where", markup=False)
             yield Static("", id="record-summary", markup=False)
 
     def on_mount(self) -> None:
         self.update_subtitle()
-        st = self.app.state
-        st.step("record written")
-        self.write_worker()
+        self.run = self.app.approved_run()
+        self._poll()
+        if not self.shown:
+            self._timer = self.set_interval(0.1, self._poll)
 
-    @work(thread=True, exclusive=True, group="record", exit_on_error=False)
-    def write_worker(self) -> None:
-        st = self.app.state
-        try:
-            path = self.app.services.write_record(st.plan, st.deploy_result, list(st.checks), list(st.steps))
-            self.post_message(Written(path))
-        except Exception as exc:
-            self.post_message(Written(None, error=str(exc)))
-
-    def on_written(self, msg: Written) -> None:
-        st = self.app.state
-        if msg.error:
-            self.query_one("#record-where", Static).update(f"✗ the record could not be written: {msg.error}")
+    def _poll(self) -> None:
+        run = self.run
+        if self.shown or run is None or run.running or not run.outcome.finished:
             return
-        st.record_path = msg.path
-        discard_draft()  # deployed and recorded: the draft has done its job
-        where = os.path.abspath(msg.path)
-        demo = "\n(demo: this folder is removed when the demo exits)" if self.app.simulated_banner else ""
-        self.query_one("#record-where", Static).update(
+        self.shown = True
+        if getattr(self, "_timer", None) is not None:
+            self._timer.stop()
+        self._show()
+
+    def _show(self) -> None:
+        from ...core.deploy.record import STATUS_WORDS
+        from ...core.draft import discard_draft
+        from ...core.textsafe import visible
+        out = self.run.outcome
+        discard_draft()  # the run is recorded: the draft has done its job
+        where = os.path.abspath(out.record_dir) if out.record_dir else "(no record)"
+        demo = ""
+        if self.app.simulated_banner and getattr(self.app.session, "record_dir_is_temporary", False):
+            demo = "\n(demo: this folder is removed when the demo exits; keep records with --record-dir)"
+        self.query_one("#record-where", Static).update(Text(visible(
             f"RECORD WRITTEN\n{where}\n  record.md · record.json · values.yaml · helm.log{demo}\n\n"
-            "o opens record.md in $PAGER · c copies the path (OSC 52) · ctrl+q quits")
-        res = st.deploy_result
-        checks = st.checks
+            "o opens record.md in $PAGER · c copies the path (OSC 52) · ctrl+q quits")))
+        words = STATUS_WORDS.get(out.status, out.status) + (f": {out.reason}" if out.reason else "")
+        checks = out.verification
         fails = [c for c in checks if c.status == "fail"]
+        n = {s: sum(1 for c in checks if c.status == s) for s in ("pass", "warn", "fail", "skip")}
         lines = ["SUMMARY",
-                 f"· {st.plan.chart_name} {st.plan.chart_version} as {st.plan.release} in {st.plan.namespace}",
-                 f"· deploy: {'ok, revision ' + str(res.revision) if res and res.ok else 'not successful'}",
-                 f"· verification: {len(checks) - len(fails)}/{len(checks)} checks pass"]
-        lines += [f"  ✗ {c.title}: {c.summary}" for c in fails]
-        self.query_one("#record-summary", Static).update("\n".join(lines))
-        self.set_status(f"record: {where}")
+                 f"· {out.plan.chart_name} {out.plan.chart_version} as {out.plan.release} in {out.plan.namespace}",
+                 f"· outcome: {out.status} — {words}",
+                 f"· helm: revision {out.revision}" if out.revision else "· helm: no revision deployed",
+                 f"· verification: {n['pass']} passed, {n['warn']} warnings, {n['fail']} failed, {n['skip']} skipped"
+                 if checks else "· verification: not run"]
+        lines += [f"  ✗ {c.title}: {c.evidence}" for c in fails]
+        self.query_one("#record-summary", Static).update(Text(visible("\n".join(lines))))
+        self.set_status(visible(f"record: {where}"))
 
     def action_copy_path(self) -> None:
-        if self.app.state.record_path:
-            self.app.copy_to_clipboard(str(os.path.abspath(self.app.state.record_path)))
+        out = self.run.outcome if self.run is not None else None
+        if out is not None and out.record_dir:
+            self.app.copy_to_clipboard(str(os.path.abspath(out.record_dir)))
             self.app.notify("path copied (OSC 52)", timeout=3)
 
     def action_open(self) -> None:
-        path = self.app.state.record_path
-        if not path:
+        out = self.run.outcome if self.run is not None else None
+        if out is None or not out.record_dir:
             return
         pager = os.environ.get("PAGER") or "less"
         try:
             with self.app.suspend():
-                subprocess.call([*shlex.split(pager), str(path / "record.md")])
-        except Exception as exc:
-            self.app.notify(f"cannot open a pager here: {exc}", severity="warning", markup=False)
+                subprocess.call([*shlex.split(pager), str(out.record_dir / "record.md")])
+        except Exception as exc:  # noqa: BLE001 - no pager, no terminal to hand over
+            from ...core.textsafe import visible
+            self.app.notify(visible(f"cannot open a pager here: {exc}"), severity="warning", markup=False)
 
     def palette_commands(self):
         return [("Record: copy path", "c", self.action_copy_path), ("Record: open", "o", self.action_open)]

@@ -1,26 +1,35 @@
-"""Review: the plan in plain words, deviations, diff on upgrade, helm command, objects, approval."""
+"""Review: one run of the core engine up to its preflight — the plan in plain words (from what helm
+renders), deviations from the chart defaults, the diff against the deployed values on upgrade, the
+exact helm command the engine will run, the objects, the preflight checks — and the approval that
+lets the same run go on. Approval is blocked (the key disabled, the bar saying why) while anything
+blocks it."""
 from __future__ import annotations
 
-import difflib
 import shlex
 
-import yaml
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.widgets import Static
 
-from ..app import guarded
+from ..guard import guarded
+from ..messages import EngineEvent, poster
 from ..widgets.action import ActionButton
 from .base import WizardScreen
 
+MARKS = {"pass": "✓", "warn": "⚠", "fail": "✗", "skip": "-"}
 
-class Rendered(Message):
-    def __init__(self, objects: list[str], error: str, deployed: str | None, preflight=None) -> None:
-        super().__init__()
-        self.objects, self.error, self.deployed, self.preflight = objects, error, deployed, preflight or []
+
+def check_lines(checks, *, remedies: bool = True) -> list[str]:
+    """Checks as lines for people: mark, title, evidence, and what to do about a failure."""
+    out = []
+    for c in checks:
+        out.append(f"{MARKS.get(c.status, '?')} {c.title}: {c.evidence}")
+        if remedies and c.status == "fail" and c.remedy:
+            out.append(f"    → {c.remedy}")
+    return out
 
 
 class ReviewScreen(WizardScreen):
@@ -33,18 +42,20 @@ class ReviewScreen(WizardScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.plan = None
+        self.run = None            # the core engine run this screen reviews
         self.chart = None
         self.blockers: list[str] = []
+        self.busy = ""             # what the run is doing ("rendering", "checking the cluster")
+        self._key = None
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="review-body"):
             yield Static("", id="approval", markup=False)
-            yield Static("", id="plan", markup=False)
+            yield Static("THE PLAN\n· rendering with helm template…", id="plan", markup=False)
             yield Static("", id="deviations", markup=False)
             yield Static("", id="command", markup=False)
             yield Static("", id="preflight", markup=False)
-            yield Static("Objects: rendering with helm template…", id="objects", markup=False)
+            yield Static("OBJECTS\n· rendering with helm template…", id="objects", markup=False)
             yield Static("", id="diff", markup=False)
             yield Static("", id="warnings", markup=False)
             yield ActionButton("Approve and deploy…  (a)", id="approve", variant="success")
@@ -57,158 +68,169 @@ class ReviewScreen(WizardScreen):
         self.update_subtitle()
         self.build()
 
+    def _put(self, wid: str, text: str) -> None:
+        from ...core.textsafe import visible
+        self.query_one(f"#{wid}", Static).update(Text(visible(text)))
+
+    # ---- the run ------------------------------------------------------------------------------
+    def _values_name(self) -> str:
+        st = self.app.state
+        if st.values_file and st.values_text == st.values_file_text:
+            return st.values_file
+        return "the wizard's editor" + (f" (edited from {st.values_file})" if st.values_file else "")
+
     @guarded
     def build(self) -> None:
+        import yaml
+
+        from ...core.check.checker import check_text
+        from ...core.deploy.diff import deviations
+        from ...core.deploy.plan import ValuesLayer
+        from ...core.errors import UserError
         st = self.app.state
-        svc = self.app.services
-        self.chart = svc.chart(st.chart_ref)
+        session = self.app.session
+        self.chart = session.chart(st.chart_ref)
         text = st.values_text or ""
-        diags = svc.check(text, self.chart)
-        st.diagnostics = diags
-        all_d = [*diags, *st.deep_diagnostics]
+        st.diagnostics = check_text(text, self.chart)
         a = st.answers
-        self.plan = svc.plan(self.chart, text, a.release, a.namespace)
-        known = getattr(st, "known_namespaces", None)
-        if not st.offline and known is not None and a.namespace not in known:
-            self.plan.create_namespace = True   # Setup said so: "deploy will create it"
+        create_ns = bool(not st.offline and st.known_namespaces is not None and a.namespace not in st.known_namespaces)
+        key = (text, st.chart_ref, a, st.context, st.offline, create_ns)
+        self.blockers = []
+        errors = [d for d in [*st.diagnostics, *st.deep_diagnostics] if d.severity == "error"]
+        if errors:
+            self.blockers.append(f"{len(errors)} error(s) in the values: fix them on Values (esc)")
+        if st.offline:
+            self.blockers.append("offline: no cluster, so the deploy is unavailable (review only)")
         try:
             values = yaml.safe_load(text) or {}
         except yaml.YAMLError:
             values = {}
-        if not isinstance(values, dict):
-            values = {}
-        lay = self.chart.layout.layout
-        q = self.query_one
-        # approval state first: the one thing the user must not miss
-        self.blockers = []
-        errors = [d for d in all_d if d.severity == "error"]
-        if errors:
-            self.blockers.append(f"{len(errors)} error(s) in the values: fix them on Values (esc)")
-        if st.offline:
-            self.blockers.append("offline: no cluster, so deploy is unavailable (review only)")
-        if self.blockers:
-            q("#approval", Static).update("✗ Approval blocked: " + "; ".join(self.blockers))
-            q("#approval", Static).set_class(True, "blocked")
-        else:
-            prod = self.production()
-            q("#approval", Static).update("Ready to approve (a)." + (
-                f"  PRODUCTION ({prod}): you will type the release name." if prod else ""))
-            q("#approval", Static).set_class(False, "blocked")
-        q("#approve", ActionButton).disabled = bool(self.blockers)
-        n_warn = sum(1 for d in all_d if d.severity == "warning")
-        self.set_status(f"✗ {len(errors)} errors  ⚠ {n_warn} warnings  · "
-                        + ("approval blocked" if self.blockers else "a approves · c copies the helm command"))
-
-        # the plan in plain words
-        epp = _get(values, lay.epp) or {}
-        img = epp.get("image") or {}
-        image = f"{img.get(lay.image_keys[0], '?')}/{img.get(lay.image_keys[1], '?')}:{img.get('tag', '?')}" \
-            if img else "the chart's default image"
-        sel = _get(values, lay.match_labels) or {}
-        ports = [p.get("number") for p in (_get(values, lay.target_ports) or []) if isinstance(p, dict)]
-        prov = (values.get("provider") or {}).get("name", "none")
-        lines = [
-            "THE PLAN",
-            f"· helm release {a.release} in namespace {a.namespace} on "
-            f"{'(offline)' if st.offline else (st.context or '?')}, chart {self.chart.name} {self.chart.version}",
-            f"· the endpoint picker runs {image}, {epp.get('replicas', 1)} replica(s)",
-            f"· the InferencePool routes to pods labelled {_labels(sel)} on port(s) "
-            f"{', '.join(map(str, ports)) or '?'}",
-            f"· gateway provider {prov}: " + {
-                "istio": "a DestinationRule for the EPP Service (TLS SIMPLE, connection-pool limits)",
-                "gke": "GKE HealthCheckPolicy and GCPBackendPolicy",
-            }.get(str(prov), "no provider objects"),
-        ]
-        if a.hf_secret:
-            lines.append(f"· HF_TOKEN comes from Secret {a.hf_secret} (key {a.hf_secret_key})")
-        if a.zmq:
-            lines.append("· zmq port 5557 open on the EPP container and Service (KV-cache events)")
-        q("#plan", Static).update("\n".join(lines))
-
-        # deviations from the chart defaults
-        devs = []
-        for path, value in _leaves(values):
-            node = self.chart.tree.find(_generic(path))
-            if node is not None and node.has_default and node.default != value and not isinstance(value, (dict,)):
-                devs.append(f"· {path}: {_short(node.default)} → {_short(value)}")
-        q("#deviations", Static).update("DEVIATIONS FROM THE CHART DEFAULTS\n" + ("\n".join(devs[:30]) or "· none"))
-
-        q("#command", Static).update("HELM COMMAND (c copies it)\n" + shlex.join(self.command()))
-        warns = [d for d in all_d if d.severity != "error"]
-        q("#warnings", Static).update("REMAINING WARNINGS\n" + ("\n".join(
-            f"· {d.mark} line {d.line}: {d.message}" for d in warns) or "· none"))
-        self.render_worker(self.plan)
+        devs = deviations(self.chart, values if isinstance(values, dict) else {})
+        self._put("deviations", "DEVIATIONS FROM THE CHART DEFAULTS\n" + ("\n".join(f"· {d}" for d in devs) or "· none"))
+        warns = [d for d in st.diagnostics if d.severity != "error"]
+        self._put("warnings", "REMAINING WARNINGS\n" + ("\n".join(
+            f"· {'W' if d.severity == 'warning' else 'i'} line {d.line}: {d.message}" for d in warns) or "· none"))
+        run = st.run
+        if run is not None and not run.approved_by and self._key == key and run is self.run:
+            self._show_run()          # the same plan as before: its render and preflight still hold
+            return
+        if run is not None and not run.approved_by:
+            run.cancel("cancelled")   # an earlier review of other values: stop it, nothing was changed
+        elif run is not None:
+            run.close("cancelled", "a new plan was reviewed before this run finished")
+        try:
+            plan = session.plan(self.chart, [ValuesLayer(self._values_name(), text)], release=a.release,
+                                namespace=a.namespace, create_namespace=create_ns)
+        except UserError as exc:
+            st.run = self.run = None
+            self.blockers.append(f"no plan: {exc.message} ({exc.hint})" if exc.hint else f"no plan: {exc.message}")
+            self._put("command", "HELM COMMAND\n· none: " + exc.message)
+            self._show_run()
+            return
+        self._key = key
+        self.run = st.run = session.engine(plan, self.chart, on_event=poster(self))
+        self._put("command", "HELM COMMAND (c copies it; the values go to helm as values.yaml in the record "
+                  "folder created at approval)\n" + shlex.join(plan.shown_argv()))
+        self._put("preflight", "" if st.offline else "PREFLIGHT (read-only checks of the cluster)\n· waiting for the "
+                  "render…")
+        self.busy = "rendering with helm template"
+        self.review_worker(self.run, "render" if st.offline else "approve")
+        self.deployed_worker(plan.release, plan.namespace, text)
+        self._show_run()
 
     @work(thread=True, exclusive=True, group="review", exit_on_error=False)
-    def render_worker(self, plan) -> None:
-        svc = self.app.services
+    def review_worker(self, run, until: str) -> None:
+        run.run(until=until)
+
+    @work(thread=True, exclusive=True, group="review-deployed", exit_on_error=False)
+    def deployed_worker(self, release: str, namespace: str, text: str) -> None:
+        from ...core.deploy.diff import values_diff
+        st = self.app.state
+        if st.offline:
+            return
         try:
-            objects, error = svc.render_objects(plan)
-        except Exception as exc:
-            objects, error = [], str(exc)
-        deployed, pre = None, []
-        if not self.app.state.offline:
-            try:
-                deployed = svc.deployed_values(plan.release, plan.namespace)
-            except Exception:
-                deployed = None
-            if not error:
-                try:
-                    pre = svc.preflight(plan)
-                except Exception as exc:
-                    from ..services import CheckRow
-                    pre = [CheckRow("preflight", "preflight", "fail", f"could not run: {exc}")]
-        self.post_message(Rendered(objects, error, deployed, pre))
+            deployed = self.app.session.deployed_values(release, namespace)
+        except Exception:  # noqa: BLE001 - no diff is said as no release
+            deployed = None
+        lines = ["NEW INSTALL (no deployed release of this name)"] if deployed is None else \
+            ["UPGRADE: DIFF AGAINST THE DEPLOYED VALUES", *(values_diff(deployed, text) or ["· no change"])]
+        self.app.call_from_thread(self._put, "diff", "\n".join(lines))
 
-    def on_rendered(self, msg: Rendered) -> None:
+    def on_engine_event(self, msg: EngineEvent) -> None:
+        ev = msg.event
+        if ev.kind == "phase" and ev.phase == "preflight" and not ev.status:
+            self.busy = "checking the cluster"
+        if ev.kind in ("phase", "check", "waiting", "done"):
+            if ev.kind in ("waiting", "done"):
+                self.busy = ""
+            self._show_run()
+
+    def _show_run(self) -> None:
+        """Everything from the run as it stands: summary, objects, preflight, approval."""
+        run = self.run
+        st = self.app.state
+        blockers = list(self.blockers)
+        if run is not None:
+            out = run.outcome
+            exp = run.expected
+            if exp is not None:
+                self._put("plan", "THE PLAN\n" + "\n".join(f"· {s}" for s in out.summary))
+                self._put("objects", "OBJECTS helm template renders\n" + "\n".join(
+                    f"· {kind}/{name}" for _, kind, _, name in exp.objects))
+            elif out.status == "preflight-failed" or (out.finished and out.explanation):
+                why = out.explanation.message if out.explanation else "the chart could not be rendered"
+                self._put("plan", f"THE PLAN\n· not known: {why}")
+                self._put("objects", f"OBJECTS\n· not rendered: {why}" + (
+                    f"\n  → {out.explanation.hint}" if out.explanation and out.explanation.hint else ""))
+            pre = [c for c in out.preflight if c.id != "render" or c.status != "pass"]
+            if not st.offline and (pre or "preflight" in run.done):
+                self._put("preflight", "PREFLIGHT (read-only checks of the cluster)\n" + "\n".join(check_lines(pre)))
+            if out.finished and out.status != "awaiting-approval":
+                fails = [c for c in out.preflight if c.status == "fail"]
+                if fails:
+                    blockers.append(f"{len(fails)} preflight check(s) failed: " + ", ".join(c.title for c in fails))
+                elif out.status not in ("cancelled", "quit"):
+                    blockers.append(out.explanation.message if out.explanation else f"the review stopped: {out.status}")
+        self.blockers_now = blockers
         q = self.query_one
-        if msg.preflight:
-            marks = {"pass": "✓", "warn": "⚠", "fail": "✗", "skip": "-"}
-            lines = ["PREFLIGHT (read-only checks of the cluster)"]
-            for c in msg.preflight:
-                lines.append(f"{marks.get(c.status, '?')} {c.title}: {c.summary}")
-                if c.status == "fail" and c.remedy:
-                    lines.append(f"    → {c.remedy}")
-            q("#preflight", Static).update("\n".join(lines))
-            fails = [c for c in msg.preflight if c.status == "fail"]
-            if fails and not any("preflight" in b for b in self.blockers):
-                self.blockers.append(f"{len(fails)} preflight check(s) failed: " + ", ".join(c.title for c in fails))
-                q("#approval", Static).update("✗ Approval blocked: " + "; ".join(self.blockers))
-                q("#approval", Static).set_class(True, "blocked")
-                q("#approve", ActionButton).disabled = True
-        if msg.error and not self.app.state.offline:
-            if not any("render" in b for b in self.blockers):
-                self.blockers.append("the chart does not render with these values")
-                q("#approval", Static).update("✗ Approval blocked: " + "; ".join(self.blockers))
-                q("#approval", Static).set_class(True, "blocked")
-                q("#approve", ActionButton).disabled = True
-        if msg.error:
-            q("#objects", Static).update(f"OBJECTS\n· not rendered: {msg.error.splitlines()[0][:300]}")
+        approval = q("#approval", Static)
+        ready = run is not None and run.waiting_for_approval and not blockers
+        if blockers:
+            approval.update(Text("✗ Approval blocked: " + "; ".join(blockers)))
+        elif ready:
+            prod = self.production()
+            approval.update(Text("Ready to approve (a)." + (
+                f"  PRODUCTION ({prod}): you will type the release name." if prod else "")))
         else:
-            q("#objects", Static).update("OBJECTS helm template renders\n" + "\n".join(f"· {o}" for o in msg.objects))
-        if msg.deployed is not None and self.plan is not None:
-            self.plan.upgrade = True
-            try:
-                old = yaml.safe_dump(yaml.safe_load(msg.deployed) or {}, sort_keys=True).splitlines()
-                new = yaml.safe_dump(yaml.safe_load(self.plan.values_text) or {}, sort_keys=True).splitlines()
-            except yaml.YAMLError:
-                old, new = msg.deployed.splitlines(), self.plan.values_text.splitlines()
-            diff = list(difflib.unified_diff(old, new, "deployed", "new", lineterm="", n=1))
-            q("#diff", Static).update("UPGRADE: DIFF AGAINST THE DEPLOYED VALUES\n" + ("\n".join(diff[2:80]) or
-                                                                                   "· no change"))
+            approval.update(Text(f"… {self.busy or 'reviewing'}: approval waits for the render and the preflight"))
+        approval.set_class(bool(blockers), "blocked")
+        q("#approve", ActionButton).disabled = not ready
+        n_err = sum(1 for d in st.diagnostics if d.severity == "error")
+        n_warn = sum(1 for d in st.diagnostics if d.severity == "warning")
+        if blockers:
+            tail = f"approval blocked: {blockers[0]}"
+        elif ready:
+            tail = "a approves · c copies the helm command"
         else:
-            q("#diff", Static).update("NEW INSTALL (no deployed release of this name)" if not self.app.state.offline
-                                      else "")
+            tail = f"{self.busy or 'reviewing'}…"
+        self.set_status(f"✗ {n_err} errors  ⚠ {n_warn} warnings  · {tail}")
+        self.refresh_bindings()
 
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "approve":
+            return True if (self.run is not None and self.run.waiting_for_approval
+                            and not getattr(self, "blockers_now", ["…"])) else None
+        return True
+
+    # ---- actions ------------------------------------------------------------------------------
     def command(self) -> list[str]:
-        argv = self.app.services.helm_command(self.plan)
-        return ["helm", *argv[1:]] if argv else argv   # the user's own helm, not our path to it
+        return self.run.plan.shown_argv() if self.run is not None else []
 
     def is_production(self) -> bool:
         return self.production() is not None
 
     def action_copy_command(self) -> None:
-        if self.plan is None:
+        if self.run is None:
             return
         self.app.copy_to_clipboard(shlex.join(self.command()))
         self.app.notify("helm command copied (OSC 52; in tmux: set-clipboard on)", timeout=4)
@@ -218,61 +240,28 @@ class ReviewScreen(WizardScreen):
             self.action_approve()
 
     def action_approve(self) -> None:
-        if self.blockers or self.plan is None:
-            self.app.notify("Approval blocked: " + "; ".join(self.blockers), severity="error", markup=False)
+        from ...core.textsafe import visible
+        if self.check_action("approve", ()) is not True:
+            why = "; ".join(getattr(self, "blockers_now", [])) or "the render and the preflight are not done yet"
+            self.app.notify(visible(f"Approval blocked: {why}"), severity="error", markup=False)
             return
         from ..widgets.modals import Confirm
-        st = self.app.state
+        plan = self.run.plan
         prod = self.production()
-        question = (f"Deploy release {st.answers.release} to namespace {st.answers.namespace} on context "
-                    f"{st.context}?\nchart {self.plan.chart_name} {self.plan.chart_version}"
-                    + (f"\nThe namespace {st.answers.namespace} will be created." if self.plan.create_namespace else "")
+        question = (f"Deploy release {plan.release} to namespace {plan.namespace} on context "
+                    f"{plan.context}?\nchart {plan.chart_name} {plan.chart_version}"
+                    + (f"\nThe namespace {plan.namespace} will be created." if plan.create_namespace else "")
                     + (f"\nPRODUCTION: {prod}." if prod else ""))
-        self.app.push_screen(Confirm(question, yes="Deploy", no="Not yet", typed=st.answers.release if prod else None,
-                                     danger=bool(prod)), self._approved)
+        self.app.push_screen(Confirm(visible(question), yes="Deploy", no="Not yet",
+                                     typed=plan.release if prod else None, danger=bool(prod)),
+                             lambda ok: self._approved(ok, bool(prod)))
 
-    def _approved(self, ok: bool | None) -> None:
-        if not ok:
+    def _approved(self, ok: bool | None, prod: bool) -> None:
+        if not ok or self.run is None:
             return
-        st = self.app.state
-        st.plan = self.plan
-        st.deploy_result = None
-        st.checks = []
-        st.step(f"approved: helm upgrade --install {self.plan.release} ({self.plan.chart_name} "
-                f"{self.plan.chart_version})")
+        self.run.approve("in the wizard, release name typed (production)" if prod else "in the wizard")
         self.app.goto("deploy", fresh=True)
 
     def palette_commands(self):
         return [("Review: approve and deploy", "a", self.action_approve),
                 ("Review: copy the helm command (OSC 52)", "c", self.action_copy_command)]
-
-
-def _get(values: dict, dotted: str):
-    node = values
-    for part in dotted.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
-def _leaves(values, prefix: str = ""):
-    if isinstance(values, dict) and values:
-        for k, v in values.items():
-            yield from _leaves(v, f"{prefix}.{k}" if prefix else str(k))
-    else:
-        yield prefix, values
-
-
-def _generic(path: str) -> str:
-    return path
-
-
-def _labels(sel: dict) -> str:
-    return ",".join(f"{k}={v}" for k, v in sel.items()) or "(none)"
-
-
-def _short(value) -> str:
-    import json
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "…"

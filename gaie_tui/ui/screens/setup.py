@@ -1,7 +1,13 @@
-"""Setup: cluster, namespace, release, chart, provider, image, HF secret, zmq, selector."""
+"""Setup: cluster, namespace, release, chart, provider, image, HF secret, zmq, selector.
+
+Everything here is asked of core (kubeconfig contexts, the namespace rule, secrets by name, the
+model-server selector's matches, the chart archive at hand); the answers settle before Values:
+ctrl+n waits for the cluster probe (with a way to go on offline) so the values are generated with
+what the cluster told.
+"""
 from __future__ import annotations
 
-import os
+from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,8 +17,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from ...core.values.answers import DEFAULT_SELECTOR, Answers
-from ..app import guarded
-from ..services import nearby_label_sets
+from ..guard import guarded
 from ..widgets.action import ActionButton
 from ..widgets.choice import Choice
 from ..widgets.field import FieldInput
@@ -22,22 +27,51 @@ from .base import WizardScreen
 NONE = "__none__"
 
 
+@dataclass
 class ClusterLoaded(Message):
-    def __init__(self, view=None, error: str | None = None) -> None:
-        super().__init__()
-        self.view, self.error = view, error
+    context: str = ""
+    server: str = ""
+    contexts: list | None = None
+    namespaces: list | None = None
+    default_ns: str | None = None         # the namespace rule's answer
+    default_ns_source: str = ""
+    error: str | None = None
 
 
+@dataclass
 class NamespaceLoaded(Message):
-    def __init__(self, namespace: str, secrets: list[str], pods: list, error: str | None = None) -> None:
-        super().__init__()
-        self.namespace, self.secrets, self.pods, self.error = namespace, secrets, pods, error
+    ns: str
+    candidates: list                      # HF-token secret candidates (names only)
+    others: list                          # the other secrets
+    pods: list                            # pod objects of the namespace
+    error: str | None = None
 
 
+@dataclass
 class VersionsLoaded(Message):
-    def __init__(self, report=None, error: str | None = None) -> None:
-        super().__init__()
-        self.report, self.error = report, error
+    report: object = None
+    error: str | None = None
+
+
+@dataclass
+class ArchiveKnown(Message):
+    ref: str
+    status: object                        # core.charts.availability.ArchiveStatus
+
+
+@dataclass
+class Generated(Message):
+    ref: str
+    answers: Answers
+    generated: object = None
+    error: str | None = None
+
+
+def _first_line(exc: BaseException) -> str:
+    """An error for a status line: its message, never a class name or a traceback."""
+    from ...core.textsafe import clip
+    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return clip(text.splitlines()[0], 200)
 
 
 class SetupScreen(WizardScreen):
@@ -52,14 +86,19 @@ class SetupScreen(WizardScreen):
         super().__init__()
         self._pods: list = []
         self._ns_source = ""
+        self._ns_initial: str | None = None   # the namespace the form started with
+        self._ns_touched = False     # the user typed a namespace: the cluster's default does not replace it
         self._report = None          # core.upstream's VersionsReport, once it has answered
         self._namespaces: list[str] | None = None   # the cluster's, once connected
+        self._waiting = None         # the "waiting for the cluster" dialog, while ctrl+n waits
+        self._ns_loading: str | None = None   # a namespace whose secrets and pods are being read
 
     def compose_body(self) -> ComposeResult:
         st = self.app.state
         a = st.answers
-        fams = self.app.services.families()
-        ref_family, ref_version = self._initial_chart()
+        from ...core.charts.refs import FAMILIES
+        fams = {name: fam.released for name, fam in FAMILIES.items()}
+        ref_family, ref_version = self._initial_chart(fams)
         # one widget per row, labels drawn beside the controls (widgets/field.py): no Grid
         with VerticalScroll(id="setup-form"):
             yield Choice([], prompt="(no kubeconfig: offline)", label="Cluster", id="context")
@@ -72,8 +111,8 @@ class SetupScreen(WizardScreen):
             yield Choice(lambda: self._version_options(str(self.query_one("#family", Choice).value)),
                          value=ref_version, label="Version", id="version")
             yield Static("", id="versions-note", classes="note", markup=False)
-            yield Choice(lambda: [(p, p) for p in self.app.services.providers()], value=a.provider,
-                         label="Provider", id="provider")
+            yield Static("", id="archive-note", classes="note", markup=False)
+            yield Choice(lambda: [(p, p) for p in _providers()], value=a.provider, label="Provider", id="provider")
             yield FieldInput(a.image or "", placeholder="", label="EPP image", id="image")
             yield Choice([("none", NONE)], value=NONE, label="HF secret", id="hf-secret")
             yield Tick("zmq 5557 for KV-cache events", a.zmq, label="Ports", id="zmq")
@@ -83,15 +122,13 @@ class SetupScreen(WizardScreen):
             yield Static("", id="matches", classes="note", markup=False)
             yield ActionButton("Next: values  (ctrl+n)", id="next", variant="primary")
 
-    def _initial_chart(self) -> tuple[str, str]:
-        fams = self.app.services.families()
+    def _initial_chart(self, fams) -> tuple[str, str]:
         ref = self.app.state.chart_ref
         if ref and "@" in ref:
             fam, _, ver = ref.partition("@")
             if fam in fams and ver in fams[fam]:
                 return fam, ver
-        fam = "inferencepool"
-        return fam, fams[fam][-1]
+        return "inferencepool", fams["inferencepool"][-1]
 
     def on_mount(self) -> None:
         if not self.app.cursor_blink:  # snapshots: a blinking cursor is a random picture
@@ -100,93 +137,125 @@ class SetupScreen(WizardScreen):
         self.update_subtitle()
         self._update_image_placeholder()
         self._check_release(self.query_one("#release", Input).value)
+        self._note_namespace(self.query_one("#namespace", Input).value)
         # the cluster probe (and its notes) start once the form is on the screen
         self.after_first_paint(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
         self.query_one("#versions-note", Static).update("asking upstream for newer versions…")
         self.load_versions()
+        self.load_archive_status()
         st = self.app.state
-        if st.offline or self.app.services.offline:
+        if st.offline or self.app.session.offline:
             self._go_offline("offline mode (no cluster)")
         else:
             self.load_cluster()
 
-    # ---- versions (core.upstream) -------------------------------------------------------------
+    # ---- versions and the chart archive (core.upstream, core.charts.availability) -----------
     @work(thread=True, exclusive=True, group="versions", exit_on_error=False)
     def load_versions(self) -> None:
+        from ...core.charts.refs import FAMILIES
         try:
-            report = self.app.services.versions_report(list(self.app.services.families()))
-        except Exception as exc:  # never more than a calm line: the known versions still work
-            self.post_message(VersionsLoaded(error=str(exc).splitlines()[0][:160] if str(exc) else
-                                             type(exc).__name__))
+            report = self.app.session.versions_report(list(FAMILIES))
+        except Exception as exc:  # noqa: BLE001 - never more than a calm line: the known versions still work
+            self.post_message(VersionsLoaded(error=_first_line(exc)))
             return
         self.post_message(VersionsLoaded(report))
 
     def on_versions_loaded(self, msg: VersionsLoaded) -> None:
+        from ...core.textsafe import visible
         note = self.query_one("#versions-note", Static)
         if msg.error:
             note.update(f"newer versions unknown ({msg.error}); the versions gaie-tui knows are offered")
+        else:
+            from ...core.upstream.freshness import versions_line
+            self._report = msg.report
+            family = str(self.query_one("#family", Choice).value)
+            ver = self.query_one("#version", Choice)
+            with ver.prevent(Choice.Changed):
+                ver.set_options(self._version_options(family))
+            note.update(visible(versions_line(msg.report, family)))
+            note.tooltip = visible("\n".join(msg.report.status_lines())) or None
+        self.load_archive_status()
+
+    def _ref(self) -> str:
+        return f"{self.query_one('#family', Choice).value}@{self.query_one('#version', Choice).value}"
+
+    def load_archive_status(self) -> None:
+        self._archive_worker(self._ref())     # the form is read here, on the UI's thread
+
+    @work(thread=True, exclusive=True, group="archive", exit_on_error=False)
+    def _archive_worker(self, ref: str) -> None:
+        try:
+            status = self.app.session.archive_status(ref, None)
+        except Exception as exc:  # noqa: BLE001 - a note, never a crash
+            from ...core.charts.availability import ArchiveStatus
+            status = ArchiveStatus(None, f"not known: {_first_line(exc)}")
+        self.post_message(ArchiveKnown(ref, status))
+
+    def on_archive_known(self, msg: ArchiveKnown) -> None:
+        if msg.ref != self._ref():
             return
-        from ..services import versions_line
-        self._report = msg.report
-        family = str(self.query_one("#family", Choice).value)
-        ver = self.query_one("#version", Choice)
-        with ver.prevent(Choice.Changed):
-            ver.set_options(self._version_options(family))
-        note.update(versions_line(msg.report, family))
-        note.tooltip = "\n".join(msg.report.status_lines()) or None
+        from ...core.textsafe import visible
+        note = self.query_one("#archive-note", Static)
+        note.update(visible(msg.status.line()))
+        note.set_class(msg.status.available is False, "problem")
 
     # ---- cluster ----------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="cluster", exit_on_error=False)
     def load_cluster(self, context: str | None = None) -> None:
-        svc = self.app.services
+        session = self.app.session
         try:
-            names, current = svc.contexts()
+            names, current = session.contexts()
             if not names:
                 self.post_message(ClusterLoaded(error="no kubeconfig context found"))
                 return
-            view = svc.connect(context or svc.context or current)
-            view.namespaces = view.namespaces
-            self.post_message(ClusterLoaded(view=(view, names)))
-        except Exception as exc:  # unreachable, 401, 403 …: offline, said once
-            self.post_message(ClusterLoaded(error=f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
-                                            if str(exc) else type(exc).__name__))
+            chosen = context or session.context or current
+            cluster = session.connect(chosen)
+            namespaces = cluster.namespaces()
+            ns, source = session.namespace_default(cluster.context)
+            self.post_message(ClusterLoaded(cluster.context, cluster.server, names, namespaces, ns, source))
+        except Exception as exc:  # noqa: BLE001 - unreachable, 401, 403 …: offline, said once
+            self.post_message(ClusterLoaded(error=_first_line(exc)))
 
     def on_cluster_loaded(self, msg: ClusterLoaded) -> None:
+        from ...core.textsafe import visible
         st = self.app.state
         if msg.error:
+            st.probe = "failed"
             self._go_offline(msg.error)
+            self._probe_answered()
             return
-        view, names = msg.view
         st.offline = False
-        st.context = view.context
+        st.probe = "connected"
+        st.context = msg.context
         sel = self.query_one("#context", Choice)
         with sel.prevent(Choice.Changed):
-            sel.set_options([(n, n) for n in names])
-            sel.value = view.context
-        self.query_one("#cluster-status", Static).update(f"connected to {view.server} ({len(view.namespaces)} namespaces)")
+            sel.set_options([(visible(n, one_line=True), n) for n in msg.contexts or []])
+            sel.value = msg.context
+        status = self.query_one("#cluster-status", Static)
+        status.update(visible(f"connected to context {msg.context} ({len(msg.namespaces or [])} namespaces)"))
+        status.tooltip = visible(f"API server {msg.server}")
         ns_input = self.query_one("#namespace", Input)
-        env_ns = os.environ.get("LLMDBENCH_VLLM_COMMON_NAMESPACE")
-        if env_ns:
-            ns, src = env_ns, "from LLMDBENCH_VLLM_COMMON_NAMESPACE"
-        elif view.default_namespace and view.default_namespace != "default":
-            ns, src = view.default_namespace, f"the namespace of context {view.context}"
-        else:
-            ns, src = ns_input.value, ""
-        self._namespaces = view.namespaces
-        st.known_namespaces = list(view.namespaces)
-        self._ns_source = src
+        ns = ns_input.value
+        self._ns_source = ""
+        if msg.default_ns and not self._ns_touched:
+            ns, self._ns_source = msg.default_ns, msg.default_ns_source
+        self._namespaces = list(msg.namespaces or [])
+        st.known_namespaces = list(self._namespaces)
         if ns != ns_input.value:
-            ns_input.value = ns
+            with ns_input.prevent(Input.Changed):
+                ns_input.value = ns
         self._note_namespace(ns)
         self.update_subtitle()
+        self._ns_loading = ns
         self.load_namespace(ns)
 
     def _go_offline(self, why: str) -> None:
+        from ...core.textsafe import visible
         st = self.app.state
         st.offline = True
-        self.query_one("#cluster-status", Static).update(f"offline: {why}")
+        self.query_one("#cluster-status", Static).update(visible(f"offline: {why}"))
         if not st.said_offline:
             st.said_offline = True
             self.app.notify("No cluster reachable: values and review work; deploy is unavailable.",
@@ -197,39 +266,45 @@ class SetupScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="namespace", exit_on_error=False)
     def load_namespace(self, ns: str) -> None:
-        svc = self.app.services
+        cluster = self.app.session.cluster()
+        if cluster is None:
+            return
         try:
-            secrets = svc.secret_names(ns)
-            pods = svc.pods(ns)
-            self.post_message(NamespaceLoaded(ns, secrets, pods))
-        except Exception as exc:
-            self.post_message(NamespaceLoaded(ns, [], [], error=str(exc).splitlines()[0][:160] if str(exc) else
-                                              type(exc).__name__))
+            candidates = [s.name for s in cluster.hf_token_candidates(ns)]
+            others = sorted(s.name for s in cluster.secrets(ns) if s.name not in candidates
+                            and not s.name.startswith("sh.helm.release"))
+            pods = cluster.pods(ns)
+            self.post_message(NamespaceLoaded(ns, candidates, others, pods))
+        except Exception as exc:  # noqa: BLE001 - said on the form
+            self.post_message(NamespaceLoaded(ns, [], [], [], error=_first_line(exc)))
 
     def on_namespace_loaded(self, msg: NamespaceLoaded) -> None:
-        if msg.namespace != self.query_one("#namespace", Input).value or self.app.state.offline:
+        from ...core.textsafe import visible
+        if msg.ns != self.query_one("#namespace", Input).value or self.app.state.offline:
             return
+        self._ns_loading = None
         self._pods = msg.pods
         if msg.error:
-            self.query_one("#matches", Static).update(f"✗ cannot read namespace {msg.namespace}: {msg.error}")
+            self.query_one("#matches", Static).update(visible(f"✗ cannot read namespace {msg.ns}: "
+                                                              f"{msg.error}"))
         hf = self.query_one("#hf-secret", Choice)
-        svc = self.app.services
-        cands = [s for s in msg.secrets if svc.is_hf_candidate(s)]
-        others = [s for s in msg.secrets if s not in cands and not s.startswith("sh.helm.release")]
-        opts = [("none", NONE)] + [(f"{s}  (found)", s) for s in cands] + [(s, s) for s in others]
+        opts = [("none", NONE)] + [(visible(f"{s}  (found)", one_line=True), s) for s in msg.candidates] + \
+            [(visible(s, one_line=True), s) for s in msg.others]
         current = self.app.state.answers.hf_secret
         with hf.prevent(Choice.Changed):
             hf.set_options(opts)
-            if current in msg.secrets:
+            if current in msg.candidates or current in msg.others:
                 hf.value = current
-            elif cands:
-                hf.value = cands[0]  # proposed; shown as found; the user confirms with Next
+            elif msg.candidates:
+                hf.value = msg.candidates[0]  # proposed; shown as found; the user confirms with Next
             else:
                 hf.value = NONE
         if not msg.error:
             self._update_matches()
+        self._probe_answered()      # the secret and the pods are known: the answers have settled
 
     def _note_namespace(self, ns: str) -> None:
+        from ...core.textsafe import visible
         st = self.app.state
         note = self.query_one("#namespace-note", Static)
         if problem := _ns_problem(ns):
@@ -237,33 +312,30 @@ class SetupScreen(WizardScreen):
             return
         if st.offline:
             note.update("offline: not checked against a cluster")
-        elif ns in (self._namespaces or []):
-            note.update(f"exists ({self._ns_source})" if self._ns_source else "exists in the cluster")
+        elif self._namespaces is None:
+            note.update("checking with the cluster…")   # never "does not exist" before it said so
+        elif ns in self._namespaces:
+            note.update(visible(f"exists ({self._ns_source})" if self._ns_source else "exists in the cluster"))
         else:
-            note.update("does not exist yet: deploy will ask to create it")
+            note.update("does not exist yet: the deploy will create it (you approve it on Review)")
 
     def _update_matches(self) -> None:
+        from ...core.textsafe import visible
+        from ...core.verify.pods import selector_matches
         out = self.query_one("#matches", Static)
-        if self.app.state.offline:
+        st = self.app.state
+        if st.offline:
             out.update("offline: pods not checked")
+            return
+        if self._namespaces is None:
+            out.update("")
             return
         try:
             sel = _parse_selector(self.query_one("#selector", Input).value)
         except ValueError as exc:
-            out.update(f"✗ {exc}")
+            out.update(visible(f"✗ {exc}"))
             return
-        matching = [p for p in self._pods if all(p.labels.get(k) == v for k, v in sel.items())]
-        if matching:
-            ready = sum(1 for p in matching if p.ready)
-            names = ", ".join(p.name for p in matching[:3]) + (" …" if len(matching) > 3 else "")
-            out.update(f"matches {len(matching)} pod(s), {ready} Ready: {names}")
-        else:
-            near = nearby_label_sets(self._pods, sel)
-            text = "✗ matches no pod in this namespace"
-            if near:
-                text += "; nearby pods have: " + " | ".join(
-                    ",".join(f"{k}={v}" for k, v in labels.items()) for labels in near[:2])
-            out.update(text)
+        out.update(visible(selector_matches(sel, self._pods).describe()))
 
     # ---- as-you-type ------------------------------------------------------------------------
     @on(Input.Changed, "#release")
@@ -286,14 +358,19 @@ class SetupScreen(WizardScreen):
 
     @on(Input.Changed, "#namespace")
     def _namespace_changed(self, event: Input.Changed) -> None:
+        # Input says Changed for its first value too: only a different value is the user's choice
+        if self._ns_initial is None:
+            self._ns_initial = event.value
+        elif event.value != self._ns_initial:
+            self._ns_touched = True
+            self._ns_source = ""
         self._note_namespace(event.value)
         self.query_one("#namespace", Input).set_class(bool(_ns_problem(event.value)), "invalid")
         self.update_subtitle()
-        # Input says Changed for its first value too, before any cluster is known: reading a
-        # namespace then raced the cluster probe (and loaded the kubernetes client, in a thread,
-        # while the first frame was being drawn). on_cluster_loaded reads the namespace itself.
+        # the namespace is read only once the cluster probe has answered (on_cluster_loaded reads it)
         if self._namespaces is not None and not self.app.state.offline and not _ns_problem(event.value):
             self._pods = []
+            self._ns_loading = event.value
             self.load_namespace(event.value)
 
     @on(Input.Changed, "#selector")
@@ -302,21 +379,23 @@ class SetupScreen(WizardScreen):
 
     @on(Choice.Changed, "#family")
     def _family_changed(self, event: Choice.Changed) -> None:
+        from ...core.charts.refs import FAMILIES
         ver = self.query_one("#version", Choice)
-        opts = self._version_options(str(event.value))
-        ver.set_options(opts)
-        known = self.app.services.families()[str(event.value)]
-        ver.value = known[-1]           # the newest version this gaie-tui knows
+        ver.set_options(self._version_options(str(event.value)))
+        ver.value = FAMILIES[str(event.value)].released[-1]      # the newest version this gaie-tui knows
         if self._report is not None:
-            from ..services import versions_line
-            self.query_one("#versions-note", Static).update(versions_line(self._report, str(event.value)))
+            from ...core.textsafe import visible
+            from ...core.upstream.freshness import versions_line
+            self.query_one("#versions-note", Static).update(visible(versions_line(self._report, str(event.value))))
         self._update_image_placeholder()
+        self.load_archive_status()
 
     def _version_options(self, family: str) -> list[tuple[str, str]]:
         """Newest first: the versions gaie-tui knows, and those upstream has since released
         (their knowledge then comes from the chart archive itself)."""
         from ...core.charts import versions as vkey
-        known = self.app.services.families()[family]
+        from ...core.charts.refs import FAMILIES
+        known = FAMILIES[family].released
         answer = self._report.charts.get(family) if self._report is not None else None
         found = list(answer.versions) if answer is not None else []
         newest = answer.newest if answer is not None else None
@@ -329,19 +408,22 @@ class SetupScreen(WizardScreen):
     @on(Choice.Changed, "#version")
     def _version_changed(self, event: Choice.Changed) -> None:
         self._update_image_placeholder()
+        self.load_archive_status()
 
     @on(Choice.Changed, "#context")
     def _context_changed(self, event: Choice.Changed) -> None:
         if event.value is not None and event.value != self.app.state.context:
-            self.query_one("#cluster-status", Static).update(f"connecting to {event.value}…")
+            from ...core.textsafe import visible
+            self.query_one("#cluster-status", Static).update(visible(f"connecting to {event.value}…"))
             self.load_cluster(str(event.value))
 
     def _update_image_placeholder(self) -> None:
+        from ...core.charts.images import default_image
         fam = self.query_one("#family", Choice).value
         ver = self.query_one("#version", Choice).value
         try:
-            img = self.app.services.default_image(str(fam), str(ver))
-        except Exception:
+            img = default_image(str(fam), str(ver))[0].ref
+        except Exception:  # noqa: BLE001 - a version only upstream knows has no paired image here
             img = ""
         self.query_one("#image", Input).placeholder = f"default: {img}" if img else "REGISTRY/REPO:TAG"
 
@@ -369,50 +451,94 @@ class SetupScreen(WizardScreen):
 
     @guarded
     def action_next(self) -> None:
-        from ...core.errors import UserError
         try:
-            answers = self.collect()
+            self.collect()
         except ValueError as exc:
-            self.app.notify(str(exc), severity="error", markup=False)
+            from ...core.textsafe import visible
+            self.app.notify(visible(str(exc)), severity="error", markup=False)
             return
         st = self.app.state
-        ref = f"{self.query_one('#family', Choice).value}@{self.query_one('#version', Choice).value}"
-        try:
-            chart = self.app.services.chart(ref)
-            generated = self.app.services.generate(chart, answers)
-        except UserError as exc:
-            self.app.notify(f"{exc}", severity="error", markup=False)
+        if not st.offline and (st.probe == "pending" or self._ns_loading is not None):
+            # the answers settle first: the HF secret and the namespace come from the cluster
+            from ..widgets.modals import WaitForCluster
+            self._waiting = WaitForCluster(st.context or "the current context")
+            self.app.push_screen(self._waiting, self._waited)
             return
+        self._generate_now()
+
+    def _probe_answered(self) -> None:
+        if self._waiting is not None:
+            waiting, self._waiting = self._waiting, None
+            waiting.dismiss("answered")
+
+    def _waited(self, how: str | None) -> None:
+        self._waiting = None
+        if how == "offline":
+            self._ns_loading = None
+            self.app.state.probe = "failed"
+            self._go_offline("chosen while waiting for the cluster")
+            self._generate_now()
+        elif how == "answered":
+            self._generate_now()
+
+    def _generate_now(self) -> None:
+        answers = self.collect()
+        self.set_status("generating the values…")
+        self.generate_worker(self._ref(), answers)
+
+    @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
+    def generate_worker(self, ref: str, answers: Answers) -> None:
+        from ...core.values.generate import generate
+        try:
+            chart = self.app.session.chart(ref)     # a version only upstream knows: its archive is pulled
+            self.post_message(Generated(ref, answers, generate(chart, answers)))
+        except Exception as exc:  # noqa: BLE001 - said, and the form stays as it is
+            self.post_message(Generated(ref, answers, error=_first_line(exc)))
+
+    def on_generated(self, msg: Generated) -> None:
+        from ...core.textsafe import visible
+        self.set_status("")
+        if msg.error:
+            self.app.notify(visible(f"cannot generate values for {msg.ref}: {msg.error}"), severity="error",
+                            markup=False, timeout=10)
+            return
+        st = self.app.state
         edited = st.values_text is not None and st.values_text != st.generated_text
-        changed = st.chart_ref != ref or answers != st.answers
-        st.answers, st.chart_ref = answers, ref
-        st.step(f"setup: {ref}, release {answers.release} in {answers.namespace}, provider {answers.provider}")
+        changed = st.chart_ref != msg.ref or msg.answers != st.answers
+        st.answers, st.chart_ref = msg.answers, msg.ref
         if edited and changed:
             # edits are never thrown away silently
             from ..widgets.modals import Confirm
             self.app.push_screen(Confirm("You edited the values. Replace them with values generated from "
                                          "the new answers?", yes="Replace", no="Keep my edits"),
-                                 lambda ok: self._use(generated if ok else None))
+                                 lambda ok: self._use(msg.generated if ok else None))
             return
-        self._use(generated if (st.values_text is None or not edited) else None)
+        self._use(msg.generated if (st.values_text is None or not edited) else None)
 
     def _use(self, generated) -> None:
         st = self.app.state
         if generated is not None:
+            from ...core.textsafe import visible
             st.values_text = generated.text
             st.generated_text = generated.text
             for note in generated.notes:
-                self.app.notify(note, title="Note", markup=False, timeout=8)
+                self.app.notify(visible(note), title="Note", markup=False, timeout=8)
         self.app.goto("values", fresh=True)
 
     def action_reload(self) -> None:
-        if not self.app.services.offline:
+        if not self.app.session.offline:
             self.app.state.said_offline = False
+            self.app.state.probe = "pending"
             self.load_cluster()
 
     def palette_commands(self):
         return [("Setup: next (generate values)", "ctrl+n", self.action_next),
                 ("Setup: reload cluster", "ctrl+r", self.action_reload)]
+
+
+def _providers() -> tuple[str, ...]:
+    from ...core.values.providers import PROVIDERS
+    return PROVIDERS
 
 
 def _ns_problem(ns: str) -> str | None:

@@ -1,4 +1,9 @@
-"""Values: the YAML editor with live diagnostics, problems list and an explanation panel."""
+"""Values: the YAML editor with live diagnostics, problems list and an explanation panel.
+
+The checker's `Diagnostic`s are shown as they are (marks, problems list, the panel); the deep check
+(`helm template`) says when it was skipped and why. ctrl+s never replaces a file silently: the first
+time it asks where, and it asks again before replacing a file this wizard did not open.
+"""
 from __future__ import annotations
 
 import os
@@ -6,8 +11,10 @@ import shlex
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,25 +23,39 @@ from textual.message import Message
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from ..app import guarded
+from ..guard import guarded
 from ..state import save_draft
 from ..widgets.editor import ValuesEditor
 from .base import WizardScreen
 
 SYNC_BUDGET = 0.015   # a fast check slower than this moves to a worker thread
 DEEP_DELAY = 1.5      # seconds of quiet before the deep check starts
+MARKS = {"error": "E", "warning": "W"}
+ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
+def mark(d) -> str:
+    """E / W / i: severity readable without colour."""
+    return MARKS.get(d.severity, "i")
+
+
+@dataclass
 class DeepChecked(Message):
-    def __init__(self, text: str, diags: list, error: str | None = None) -> None:
-        super().__init__()
-        self.text, self.diags, self.error = text, diags, error
+    text: str
+    diags: list
+    error: str | None = None
 
 
+@dataclass
 class FastChecked(Message):
-    def __init__(self, text: str, diags: list) -> None:
-        super().__init__()
-        self.text, self.diags = text, diags
+    text: str
+    diags: list
+
+
+@dataclass
+class DeployedLoaded(Message):
+    text: str | None
+    error: str | None = None
 
 
 class ValuesScreen(WizardScreen):
@@ -57,6 +78,7 @@ class ValuesScreen(WizardScreen):
         self.diags: list = []
         self.deep: list = []
         self._deep_for: str | None = None
+        self._deep_note = "deep …"
         self._last_check = 0.0
         self._save_timer = None
         self._deep_timer = None
@@ -71,15 +93,16 @@ class ValuesScreen(WizardScreen):
         yield OptionList(id="problems")
 
     def on_mount(self) -> None:
+        from ...core.textsafe import visible
         self.update_subtitle()
         st = self.app.state
         try:
-            self.chart = self.app.services.chart(st.chart_ref)
-        except Exception as exc:  # an unknown chart in a --values header: say it, fall back
-            self.app.notify(f"chart {st.chart_ref!r}: {exc}; using the default chart", severity="warning",
+            self.chart = self.app.session.chart(st.chart_ref)
+        except Exception as exc:  # noqa: BLE001 - an unknown chart in a --values header: say it, fall back
+            self.app.notify(visible(f"chart {st.chart_ref!r}: {exc}; using the default chart"), severity="warning",
                             markup=False)
             st.chart_ref = None
-            self.chart = self.app.services.chart(None)
+            self.chart = self.app.session.chart(None)
         if st.chart_ref is None:
             st.chart_ref = f"{self.chart.name}@{self.chart.version}"
         editor = self.query_one("#editor", ValuesEditor)
@@ -103,11 +126,15 @@ class ValuesScreen(WizardScreen):
         self._schedule_save()
         self._schedule_deep()
 
+    def _check(self, text: str) -> list:
+        from ...core.check.checker import check_text
+        return check_text(text, self.chart)
+
     def _run_fast(self, text: str) -> None:
         t0 = time.perf_counter()
         try:
-            diags = self.app.services.check(text, self.chart)
-        except Exception as exc:  # the checker must never take the editor down
+            diags = self._check(text)
+        except Exception as exc:  # noqa: BLE001 - the checker must never take the editor down
             self.app.report_error(exc, "The checker failed")
             diags = []
         self._last_check = time.perf_counter() - t0
@@ -116,7 +143,7 @@ class ValuesScreen(WizardScreen):
     @work(thread=True, exclusive=True, group="fast-check", exit_on_error=False)
     def _fast_worker(self, text: str) -> None:
         t0 = time.perf_counter()
-        diags = self.app.services.check(text, self.chart)
+        diags = self._check(text)
         self._last_check = time.perf_counter() - t0
         self.post_message(FastChecked(text, diags))
 
@@ -129,6 +156,7 @@ class ValuesScreen(WizardScreen):
         text = self.query_one("#editor", ValuesEditor).text
         if self._deep_for != text:
             self.deep = []  # stale: the text changed since the deep check ran
+            self._deep_note = "deep …"
         self._show_diags()
         if self.latency_probe is not None:
             self.latency_probe()
@@ -143,19 +171,28 @@ class ValuesScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="deep-check", exit_on_error=False)
     def _deep_worker(self, text: str) -> None:
+        from ...core.check.checker import deep_check
         try:
-            diags = self.app.services.deep_check(text, self.chart)
-            self.post_message(DeepChecked(text, diags))
-        except Exception as exc:
-            self.post_message(DeepChecked(text, [], error=str(exc)))
+            self.post_message(DeepChecked(text, deep_check(text, self.chart)))
+        except Exception as exc:  # noqa: BLE001 - said in the status line
+            from ...core.textsafe import clip
+            self.post_message(DeepChecked(text, [], error=clip(str(exc) or type(exc).__name__, 120)))
 
     def on_deep_checked(self, msg: DeepChecked) -> None:
+        from ...core.textsafe import clip
         if msg.text != self.query_one("#editor", ValuesEditor).text:
             return
-        if msg.error:
-            self.app.notify(f"deep check failed: {msg.error}", severity="warning", markup=False)
-        self.deep = msg.diags
         self._deep_for = msg.text
+        unavailable = [d for d in msg.diags if d.code == "render-unavailable"]
+        if msg.error:
+            self.deep = []
+            self._deep_note = f"deep check failed: {msg.error}"
+        elif unavailable:
+            self.deep = [d for d in msg.diags if d.code != "render-unavailable"]
+            self._deep_note = f"deep skipped: {clip(unavailable[0].message, 60)}"
+        else:
+            self.deep = msg.diags
+            self._deep_note = "deep ✓"
         self._show_diags()
 
     def all_diags(self) -> list:
@@ -165,29 +202,28 @@ class ValuesScreen(WizardScreen):
             if key not in seen:
                 seen.add(key)
                 out.append(d)
-        order = {"error": 0, "warning": 1, "info": 2}
-        return sorted(out, key=lambda d: (d.line, order.get(d.severity, 3)))
+        return sorted(out, key=lambda d: (d.line, ORDER.get(d.severity, 3)))
 
     def _show_diags(self) -> None:
+        from ...core.textsafe import clip
         diags = self.all_diags()
         st = self.app.state
         st.diagnostics, st.deep_diagnostics = list(self.diags), list(self.deep)
         self.query_one("#editor", ValuesEditor).set_diagnostics(diags)
         plist = self.query_one("#problems", OptionList)
         width = max(30, (plist.size.width or self.app.size.width) - 3)
-        new = [_clip(f"{d.mark} {d.line}:{d.column} {d.message}", width) for d in diags]
+        new = [clip(f"{mark(d)} {d.line}:{d.column} {d.message}", width) for d in diags]
         old = [str(plist.get_option_at_index(i).prompt) for i in range(plist.option_count)]
         if new != old:
             highlighted = plist.highlighted
             plist.clear_options()
-            plist.add_options([Option(t, id=str(i)) for i, t in enumerate(new)] or
-                              [Option("no problems found", id="none", disabled=True)])
+            plist.add_options([Option(Text(t, no_wrap=True), id=str(i)) for i, t in enumerate(new)] or
+                              [Option(Text("no problems found"), id="none", disabled=True)])
             if highlighted is not None and diags:
                 plist.highlighted = min(highlighted, len(diags) - 1)
         counts = {s: sum(1 for d in diags if d.severity == s) for s in ("error", "warning", "info")}
-        deep = "deep ✓" if self._deep_for == self.query_one("#editor", ValuesEditor).text else "deep …"
         self.set_status(f"✗ {counts['error']} errors  ⚠ {counts['warning']} warnings  i {counts['info']} notes"
-                        f"  · {deep} · {self.chart.name} {self.chart.version}")
+                        f"  · {self._deep_note} · {self.chart.name} {self.chart.version}")
         self._explain()
 
     # ---- explanation panel ------------------------------------------------------------------
@@ -198,16 +234,17 @@ class ValuesScreen(WizardScreen):
     def _explain(self) -> None:
         if self.chart is None:
             return
+        from ...core.charts.keyinfo import key_info
+        from ...core.textsafe import visible
+        from ...core.values.cursor import path_under_cursor
         editor = self.query_one("#editor", ValuesEditor)
         row, col = editor.cursor_location
-        text = editor.text
-        path = self.app.services.path_at(text, row + 1, col + 1)
+        path = path_under_cursor(editor.text, row + 1, col + 1)
         here = [d for d in self.all_diags() if d.line == row + 1]
         lines: list[str] = []
         if path:
-            info = self.app.services.key_info(self.chart, path)
-            lines.append(path)
-            lines.append("")
+            info = key_info(self.chart, path)
+            lines += [path, ""]
             if info.known:
                 if info.our_doc:
                     lines += [info.our_doc, ""]
@@ -227,11 +264,11 @@ class ValuesScreen(WizardScreen):
             if d.hint:
                 lines.append(f"→ {d.hint}")
             if d.fix is not None:
-                lines.append(f"ctrl+f: {d.fix.label}")
-        new = "\n".join(lines)
+                lines.append(f"ctrl+f: {d.fix.title}")
+        new = visible("\n".join(lines))
         if new != getattr(self, "_explained", None):
             self._explained = new
-            self.query_one("#explain-body", Static).update(new)
+            self.query_one("#explain-body", Static).update(Text(new))
 
     # ---- problems navigation ----------------------------------------------------------------
     def _jump(self, index: int) -> None:
@@ -248,14 +285,12 @@ class ValuesScreen(WizardScreen):
         editor.scroll_cursor_visible()
         editor.focus()
 
-    def _current_index(self) -> int:
-        editor = self.query_one("#editor", ValuesEditor)
-        line = editor.cursor_location[0] + 1
-        return line
+    def _cursor_line(self) -> int:
+        return self.query_one("#editor", ValuesEditor).cursor_location[0] + 1
 
     def action_next_problem(self) -> None:
         diags = self.all_diags()
-        line = self._current_index()
+        line = self._cursor_line()
         for i, d in enumerate(diags):
             if d.line > line:
                 self._jump(i)
@@ -264,7 +299,7 @@ class ValuesScreen(WizardScreen):
 
     def action_prev_problem(self) -> None:
         diags = self.all_diags()
-        line = self._current_index()
+        line = self._cursor_line()
         for i in range(len(diags) - 1, -1, -1):
             if diags[i].line < line:
                 self._jump(i)
@@ -281,6 +316,7 @@ class ValuesScreen(WizardScreen):
 
     @guarded
     def action_apply_fix(self) -> None:
+        from ...core.textsafe import visible
         editor = self.query_one("#editor", ValuesEditor)
         line = editor.cursor_location[0] + 1
         fixes = [d for d in self.all_diags() if d.line == line and d.fix is not None]
@@ -294,7 +330,7 @@ class ValuesScreen(WizardScreen):
         if end[0] > last:  # a whole last line: clamp to the end of the document
             end = (last, len(editor.document.get_line(last)))
         editor.replace(fix.text, start, end)
-        self.app.notify(f"applied: {fix.label}", timeout=3, markup=False)
+        self.app.notify(visible(f"applied: {fix.title}"), timeout=3, markup=False)
 
     # ---- files --------------------------------------------------------------------------------
     def _schedule_save(self) -> None:
@@ -303,65 +339,101 @@ class ValuesScreen(WizardScreen):
         self._save_timer = self.set_timer(0.5, self._save_draft)
 
     def _save_draft(self) -> None:
+        from ...core.errors import UserError
+        from ...core.textsafe import visible
         try:
             save_draft(self.app.state)
-        except OSError as exc:
-            self.app.notify(f"draft not saved: {exc}", severity="warning", markup=False)
+        except (OSError, UserError) as exc:
+            self.app.notify(visible(f"draft not saved: {exc}"), severity="warning", markup=False)
 
     def on_unmount(self) -> None:
         self._save_draft()
 
     def action_save(self) -> None:
-        self.write_values(self.app.state.values_file)
+        """ctrl+s: back to the file opened (or written before); the first time, ask where."""
+        st = self.app.state
+        if st.values_file and st.values_file_text is not None:
+            self.write_values(st.values_file)
+            return
+        from ..widgets.modals import AskPath
+        self.app.push_screen(AskPath("Write the values to:", st.values_file or "values.yaml"),
+                             lambda path: self.write_values(path) if path else None)
 
     def write_values(self, path: str | None) -> None:
-        path = path or self.app.state.values_file or "values.yaml"
+        """Write the editor's text (it is the user's own file: secrets included, as typed). A file
+        this wizard did not open or write — or one changed on disk since — is replaced only after
+        asking."""
+        if not path:
+            self.action_save()
+            return
+        st = self.app.state
+        target = Path(path).expanduser()
+        ours = st.values_file is not None and Path(st.values_file).expanduser() == target
+        try:
+            on_disk = target.read_text(encoding="utf-8") if target.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            on_disk = ""
+        text = self.query_one("#editor", ValuesEditor).text
+        if on_disk is not None and on_disk != text and not (ours and on_disk == st.values_file_text):
+            from ...core.textsafe import visible
+            from ..widgets.modals import Confirm
+            why = "it changed on disk since it was opened here" if ours else "it was not opened here"
+            self.app.push_screen(Confirm(visible(f"{target} exists and {why}.\nReplace it?"), yes="Replace",
+                                         no="Keep it", danger=True),
+                                 lambda ok: self._write(target, text) if ok else None)
+            return
+        self._write(target, text)
+
+    def _write(self, target: Path, text: str) -> None:
         from ...core.errors import UserError
         from ...core.safeio import write_text
+        from ...core.textsafe import visible
         try:
-            write_text(Path(path), self.query_one("#editor", ValuesEditor).text)
+            write_text(target, text)
         except UserError as exc:
-            self.app.notify(str(exc), severity="error", markup=False)
+            self.app.notify(visible(str(exc)), severity="error", markup=False)
             return
-        self.app.state.values_file = str(path)
-        self.app.notify(f"wrote {path}", timeout=3, markup=False)
+        st = self.app.state
+        st.values_file, st.values_file_text = str(target), text
+        self._save_draft()
+        self.app.notify(visible(f"wrote {target}"), timeout=3, markup=False)
 
     @guarded
     def action_open_editor(self) -> None:
+        from ...core.textsafe import visible
         editor_cmd = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         widget = self.query_one("#editor", ValuesEditor)
-        with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="gaie-values-", delete=False) as fh:
-            fh.write(widget.text)
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="gaie-tui-edit-", delete=False) as fh:
+            fh.write(widget.text)   # mode 0600 (mkstemp); removed after, unless the editor failed
             name = fh.name
         try:
             with self.app.suspend():
                 rc = subprocess.call([*shlex.split(editor_cmd), name])
             text = Path(name).read_text(encoding="utf-8")
-        except Exception as exc:   # no such editor, no terminal to hand over (textual-serve) …
+        except Exception as exc:  # noqa: BLE001 - no such editor, no terminal to hand over (textual-serve) …
             Path(name).unlink(missing_ok=True)
-            self.app.notify(f"$EDITOR ({editor_cmd}) could not run: {exc}. Your values are unchanged here.",
-                            severity="warning", markup=False, timeout=10)
+            self.app.notify(visible(f"$EDITOR ({editor_cmd}) could not run: {exc}. Your values are unchanged "
+                                    "here."), severity="warning", markup=False, timeout=10)
             return
         if rc != 0:
             # A failed (or aborted, :cq) editor does not replace the text; whatever it saved is kept.
             changed = text != widget.text
             if not changed:
                 Path(name).unlink(missing_ok=True)
-            self.app.notify(f"$EDITOR ({editor_cmd}) exited with status {rc}: the values here are unchanged"
-                            + (f"; what it saved is kept in {name}" if changed else ""),
+            self.app.notify(visible(f"$EDITOR ({editor_cmd}) exited with status {rc}: the values here are "
+                                    "unchanged" + (f"; what it saved is kept in {name}" if changed else "")),
                             severity="warning", markup=False, timeout=15)
             return
         Path(name).unlink(missing_ok=True)
         if text != widget.text:
             widget.load_text(text)
             self.app.state.values_text = text
-            self.app.state.step("values edited in $EDITOR")
             self._run_fast(text)
             self._schedule_deep()
             self._save_draft()
             self.app.notify("values updated from $EDITOR", timeout=3)
 
-    # ---- next ---------------------------------------------------------------------------------
+    # ---- next -------------------------------------------------------------------------------
     def action_next(self) -> None:
         self.app.state.values_text = self.query_one("#editor", ValuesEditor).text
         self._save_draft()
@@ -381,20 +453,21 @@ class ValuesScreen(WizardScreen):
     def _deployed_worker(self) -> None:
         st = self.app.state
         try:
-            text = None if st.offline else self.app.services.deployed_values(st.answers.release, st.answers.namespace)
-        except Exception:
-            text = None
-        self.app.call_from_thread(self._load_deployed, text)
+            text = None if st.offline else self.app.session.deployed_values(st.answers.release, st.answers.namespace)
+            self.post_message(DeployedLoaded(text))
+        except Exception as exc:  # noqa: BLE001 - said, nothing changes
+            self.post_message(DeployedLoaded(None, error=str(exc)))
 
-    def _load_deployed(self, text: str | None) -> None:
+    def on_deployed_loaded(self, msg: DeployedLoaded) -> None:
+        from ...core.textsafe import visible
         st = self.app.state
-        if not text:
-            self.app.notify(f"no deployed release {st.answers.release} in {st.answers.namespace} to load",
-                            severity="warning", markup=False)
+        if not msg.text:
+            self.app.notify(visible(f"no deployed release {st.answers.release} in {st.answers.namespace} to load"
+                                    + (f" ({msg.error})" if msg.error else "")), severity="warning", markup=False)
             return
         header = f"# gaie-tui: chart={st.chart_ref}\n# Values of the deployed release {st.answers.release}.\n"
         editor = self.query_one("#editor", ValuesEditor)
-        editor.load_text(header + text)
+        editor.load_text(header + msg.text)
         st.values_text = editor.text
         self._run_fast(editor.text)
         self._schedule_deep()
@@ -420,9 +493,3 @@ def _short(value) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= 120 else text[:117] + "…"
-
-
-def _clip(text: str, width: int) -> str:
-    """One line per problem in the list (the explanation panel has the whole message)."""
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"

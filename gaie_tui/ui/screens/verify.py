@@ -1,7 +1,12 @@
-"""Verify: the dashboard of checks, refreshed on a timer (paused under a modal), rows updated
-in place by key (only changed cells), details pane with the evidence."""
+"""Verify: the engine's verification phase as a dashboard — its checks (core `Check`s, shown as they
+are) refreshed until they settle, the record then completed by the engine; afterwards the same
+checks keep refreshing as a live view (paused under a modal or with p). Rows update in place (only
+changed cells); the evidence of the selected check is shown below."""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,16 +14,22 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
+from ..messages import ChecksSeen, EngineEvent, poster
 from .base import WizardScreen
 
 ICONS = {"pass": "✓ pass", "warn": "⚠ warn", "fail": "✗ fail", "skip": "- skip", "wait": "… wait"}
 REFRESH = 3.0
 
 
-class Verified(Message):
-    def __init__(self, rows: list, error: str | None = None) -> None:
-        super().__init__()
-        self.rows, self.error = rows, error
+@dataclass
+class Looked(Message):
+    checks: list
+    error: str | None = None
+
+
+def shown_status(c) -> str:
+    """A check still settling shows as waiting, not as a warning."""
+    return "wait" if c.status == "warn" and c.evidence.startswith("waiting:") else c.status
 
 
 class VerifyScreen(WizardScreen):
@@ -32,9 +43,11 @@ class VerifyScreen(WizardScreen):
 
     def __init__(self) -> None:
         super().__init__()
+        self.run = None
         self.rows: dict[str, object] = {}
         self.paused = False
         self.refreshes = 0
+        self.settled = False
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(cursor_type="row", id="checks")
@@ -45,11 +58,39 @@ class VerifyScreen(WizardScreen):
         self.update_subtitle()
         t = self.query_one("#checks", DataTable)
         t.add_column("status", key="status", width=7)
-        t.add_column("check", key="title", width=22)
+        t.add_column("check", key="title")
         t.add_column("what was seen", key="summary")
-        self.set_status("verifying…")
-        self.action_refresh()
+        run = self.run = self.app.approved_run()
+        out = run.outcome
+        if out.finished and not out.verification:
+            # the deploy did not get here: what the watcher saw while helm waited (kept as it was),
+            # then live looks below it
+            self.apply_rows([replace(c, id=f"seen-{c.id}", title=f"{c.title} (seen while helm waited)")
+                             for c in out.observed])
+            self.settled = True
+            self.action_refresh()
+        elif "verify" not in run.done:
+            self.set_status("verifying: looking until the checks settle…")
+            run.on_event = poster(self)
+            self.verify_worker(run)
+        else:
+            self.settled = True
+            self.apply_rows(out.verification)
         self.timer = self.set_interval(REFRESH, self._tick)
+
+    @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
+    def verify_worker(self, run) -> None:
+        run.run(until="record")
+
+    def on_checks_seen(self, msg: ChecksSeen) -> None:
+        if msg.phase != "verify":
+            return
+        self.apply_rows(msg.checks)
+
+    def on_engine_event(self, msg: EngineEvent) -> None:
+        if msg.event.kind == "done":
+            self.settled = True
+            self._say()
 
     def _tick(self) -> None:
         # paused while a modal (or any other screen) is on top, or by the user
@@ -58,92 +99,107 @@ class VerifyScreen(WizardScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        st = self.app.state
-        if st.plan is None:
-            return
-        self.verify_worker(st.plan)
+        if self.run is None or self.run.running:
+            return        # the engine's own verification refreshes itself
+        self.look_worker(self.run)
 
-    @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
-    def verify_worker(self, plan) -> None:
-        st = self.app.state
+    @work(thread=True, exclusive=True, group="verify-look", exit_on_error=False)
+    def look_worker(self, run) -> None:
         try:
-            chart = self.app.services.chart(st.chart_ref)
-            from ...core.charts.refs import FAMILIES
-            label = FAMILIES.get(chart.name).epp_pod_label if chart.name in FAMILIES else "inferencepool"
-            rows = self.app.services.verify(plan, st.answers.selector, label)
-            self.post_message(Verified(rows))
-        except Exception as exc:
-            self.post_message(Verified([], error=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__))
+            checks = run.look()
+            self.post_message(Looked(checks))
+        except Exception as exc:  # noqa: BLE001 - said in the status line
+            from ...core.textsafe import clip
+            self.post_message(Looked([], error=clip(getattr(exc, "message", None) or str(exc) or
+                                                    type(exc).__name__, 200)))
 
-    def on_verified(self, msg: Verified) -> None:
+    def on_looked(self, msg: Looked) -> None:
         self.refreshes += 1
         if msg.error:
-            self.set_status(f"verification could not run: {msg.error}")
+            from ...core.textsafe import visible
+            self.set_status(visible(f"the cluster could not be asked: {msg.error}"))
             return
-        observed = getattr(self.app.state, "observed", None) or []
-        if len(msg.rows) == 1 and msg.rows[0].status == "fail" and observed:
-            # no release any more (helm rolled a failed install back): show what was seen while it waited
-            from dataclasses import replace
-            rows = [msg.rows[0]] + [replace(r, title=f"{r.title} (seen during helm's wait)")
-                                    for r in observed if r.id != msg.rows[0].id]
-            self.apply_rows(rows)
+        if not msg.checks:
             return
-        self.apply_rows(msg.rows)
+        self.apply_rows(msg.checks)
 
-    def apply_rows(self, rows: list) -> None:
+    def apply_rows(self, checks: list) -> None:
         """Update the table in place: new rows added, changed cells updated, nothing else touched."""
+        from ...core.textsafe import clip, visible
         t = self.query_one("#checks", DataTable)
-        for row in rows:
-            cells = {"status": ICONS.get(row.status, row.status), "title": row.title, "summary": row.summary}
-            old = self.rows.get(row.id)
+        for c in checks:
+            cells = {"status": ICONS.get(shown_status(c), c.status), "title": visible(c.title, one_line=True),
+                     "summary": clip(c.evidence.splitlines()[0] if c.evidence else "", 200)}
+            old = self.rows.get(c.id)
             if old is None:
-                t.add_row(*cells.values(), key=row.id)
+                t.add_row(*(Text(v) for v in cells.values()), key=c.id)
             else:
-                old_cells = {"status": ICONS.get(old.status, old.status), "title": old.title, "summary": old.summary}
+                old_cells = {"status": ICONS.get(shown_status(old), old.status),
+                             "title": visible(old.title, one_line=True),
+                             "summary": clip(old.evidence.splitlines()[0] if old.evidence else "", 200)}
                 for col, value in cells.items():
                     if old_cells[col] != value:
-                        t.update_cell(row.id, col, value)
-            self.rows[row.id] = row
-        self.app.state.checks = list(self.rows.values())
-        counts = {s: sum(1 for r in self.rows.values() if r.status == s) for s in ("pass", "fail", "warn", "wait")}
-        overall = "FAILING" if counts["fail"] else ("settling" if counts["wait"] else "all checks pass")
-        self.set_status(f"{overall}: ✓ {counts['pass']} ✗ {counts['fail']} ⚠ {counts['warn']} … {counts['wait']}"
-                        f"{'  (paused)' if self.paused else ''}  · refresh every {REFRESH:.0f}s")
-        self.sub_title = f"verify: {overall}"
+                        t.update_cell(c.id, col, Text(value))
+            self.rows[c.id] = c
+        self._say()
         self._show_details()
+
+    def _say(self) -> None:
+        rows = list(self.rows.values())
+        counts = {s: sum(1 for r in rows if shown_status(r) == s) for s in ("pass", "fail", "warn", "wait", "skip")}
+        if counts["fail"]:
+            overall = "FAILING"
+        elif counts["wait"]:
+            overall = "settling"
+        else:
+            overall = "all checks pass" if not counts["warn"] else "passing with warnings"
+        run = self.run
+        record = ""
+        if run is not None and run.outcome.finished and run.outcome.record_dir:
+            record = "  · record written (ctrl+n)"
+        elif run is not None and run.running:
+            record = "  · ctrl+n judges now and writes the record"
+        self.set_status(f"{overall}: ✓ {counts['pass']} ✗ {counts['fail']} ⚠ {counts['warn']} … {counts['wait']}"
+                        f" - {counts['skip']}{'  (paused)' if self.paused else ''}{record}")
 
     @on(DataTable.RowHighlighted, "#checks")
     def _row(self) -> None:
         self._show_details()
 
     def _show_details(self) -> None:
+        from ...core.textsafe import visible
         t = self.query_one("#checks", DataTable)
         if not t.row_count:
             return
         try:
             key = t.coordinate_to_cell_key((t.cursor_row, 0)).row_key.value
-        except Exception:
+        except Exception:  # noqa: BLE001 - no row under the cursor yet
             return
-        row = self.rows.get(key)
-        if row is None:
+        c = self.rows.get(key)
+        if c is None:
             return
-        text = [f"{row.title}: {row.status}", row.summary, "", "Evidence:"] + [f"  {e}" for e in row.evidence]
-        if row.remedy:
-            text += ["", f"What to do: {row.remedy}"]
-        body = self.query_one("#details-body", Static)
-        new = "\n".join(text)
+        text = [f"{c.title}: {shown_status(c)}", c.evidence, ""]
+        if c.looked_at:
+            text.append(f"Looked at: {c.looked_at}")
+        if c.details:
+            text += ["Evidence:"] + [f"  {d}" for d in c.details]
+        if c.remedy:
+            text += ["", f"What to do: {c.remedy}"]
+        new = visible("\n".join(text))
         if getattr(self, "_details_text", None) != new:
             self._details_text = new
-            body.update(new)
+            self.query_one("#details-body", Static).update(Text(new))
 
     def action_pause(self) -> None:
         self.paused = not self.paused
+        self._say()
         self.app.notify("refresh paused" if self.paused else "refresh resumed", timeout=2)
 
     def action_next(self) -> None:
-        self.app.state.step("verification: " + ", ".join(f"{r.id}={r.status}" for r in self.rows.values()))
+        if self.run is not None and self.run.running:
+            self.run.settle_now()     # judge what the next look shows, and write the record
         self.app.goto("record", fresh=True)
 
     def palette_commands(self):
         return [("Verify: refresh now", "r", self.action_refresh), ("Verify: pause refresh", "p", self.action_pause),
-                ("Verify: write the record", "ctrl+n", self.action_next)]
+                ("Verify: the record", "ctrl+n", self.action_next)]

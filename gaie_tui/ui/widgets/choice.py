@@ -142,7 +142,8 @@ class ChoiceMenu(ModalScreen[object]):
 
     def compose(self):
         from textual.widgets import OptionList
-        yield OptionList(*[lbl for lbl, _ in self.choice.options], id="choice-options")
+        # labels may be outside text (context and secret names): never parsed as markup
+        yield OptionList(*[Text(lbl, no_wrap=True) for lbl, _ in self.choice.options], id="choice-options")
 
     def on_mount(self) -> None:
         from textual.widgets import OptionList

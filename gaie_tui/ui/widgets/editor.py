@@ -81,9 +81,36 @@ class ValuesEditor(TextArea):
 
     def get_line(self, line_index: int) -> Text:
         line = super().get_line(line_index)
+        spans = secret_spans(line.plain)
+        if spans:
+            # a token typed into the values is never shown, not even here: the same number of
+            # cells (so the cursor stays where it is), the document itself unchanged
+            plain = line.plain
+            for start, end in spans:
+                plain = plain[:start] + "•" * (end - start) + plain[end:]
+            masked = Text(plain, style=line.style, end=line.end, no_wrap=line.no_wrap)
+            for span in line.spans:
+                masked.stylize(span.style, span.start, span.end)
+            line = masked
         for start, end, severity in self._marks.get(line_index, ()):
             line.stylize(_STYLES.get(severity, _STYLES["info"]), start, end)
         return line
+
+
+def secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where in one line a secret sits: from the first to the last character `core.redact` would
+    change (two secrets on one line hide what lies between them: it errs on the side of hiding)."""
+    from ...core.redact import redact
+    hidden = redact(text)
+    if hidden == text:
+        return []
+    start = 0
+    while start < min(len(text), len(hidden)) and text[start] == hidden[start]:
+        start += 1
+    end = 0
+    while end < min(len(text), len(hidden)) - start and text[-1 - end] == hidden[-1 - end]:
+        end += 1
+    return [(start, len(text) - end)]
 
 
 def _token_end(text: str, start: int) -> int:

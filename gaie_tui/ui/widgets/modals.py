@@ -5,7 +5,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from .action import ActionButton
 
@@ -27,7 +27,7 @@ class Confirm(ModalScreen[bool]):
             if not self.typed:
                 yield Static("y yes · n/esc no", classes="hint")
             if self.typed:
-                yield Label(f"Type {self.typed} to confirm:")
+                yield Static(f"Type {self.typed} to confirm:", markup=False)
                 yield Input(placeholder=self.typed, id="typed")
             with Horizontal(id="buttons"):
                 yield ActionButton(self.yes, id="yes", variant="error" if self.danger else "primary",
@@ -94,6 +94,68 @@ class CommandLine(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class WaitForCluster(ModalScreen[str | None]):
+    """Setup's answers settle before Values: ctrl+n waits here for the cluster probe (a spinner),
+    or goes on offline (o), or goes back (esc). Dismissed with "answered" when the probe answers."""
+
+    BINDINGS = [Binding("o", "offline", "Go on offline", id="wait.offline"),
+                Binding("escape", "back", "Back", id="wait.back")]
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+    def __init__(self, context: str) -> None:
+        super().__init__()
+        self.context = context
+        self._frame = 0
+
+    def compose(self) -> ComposeResult:
+        from ...core.textsafe import visible
+        with Vertical(id="dialog"):
+            yield Static(visible(f"Waiting for the cluster (context {self.context}) to answer, so the values "
+                                 "get the secret and namespace it has…"), id="question", markup=False)
+            yield Static(self.FRAMES[0], id="spinner", markup=False)
+            yield Static("o go on offline (values and review only) · esc back", classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.set_interval(0.1, self._spin)
+
+    def _spin(self) -> None:
+        self._frame = (self._frame + 1) % len(self.FRAMES)
+        self.query_one("#spinner", Static).update(self.FRAMES[self._frame])
+
+    def action_offline(self) -> None:
+        self.dismiss("offline")
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class AskPath(ModalScreen[str | None]):
+    """Where to write a file: an input with a suggestion; enter writes, esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="askpath.cancel")]
+
+    def __init__(self, question: str, suggestion: str) -> None:
+        super().__init__()
+        self.question, self.suggestion = question, suggestion
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.question, id="question", markup=False)
+            yield Input(self.suggestion, id="path")
+            yield Static("enter write · esc cancel", classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        if not getattr(self.app, "cursor_blink", True):
+            self.query_one("#path", Input).cursor_blink = False
+        self.query_one("#path", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
