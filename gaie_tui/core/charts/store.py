@@ -151,6 +151,18 @@ class KnowledgeStore:
                         f"give the chart archive with --chart PATH.tgz (or a folder in GAIE_TUI_CHART_DIRS), "
                         f"or use a released version ({known} …)")
 
+    def ensure_archive(self, chart: Chart) -> Path | None:
+        """The chart archive for rendering (migrate's proof renders both charts): bundled knowledge
+        has none, so ask the network (cache first). None when it cannot be had."""
+        if chart.archive is None and self.upstream is not None:
+            from ..upstream import resolve_chart_archive
+
+            try:
+                chart.archive = resolve_chart_archive(chart.ref, self.upstream).path
+            except UserError:
+                return None
+        return chart.archive
+
     def _derive(self, archive: Path) -> ChartKnowledge:
         """Derive once per archive content: in memory, then on disk keyed by the archive digest."""
         digest = _file_digest(archive) if archive.is_file() else ""
