@@ -37,7 +37,7 @@ STATUS_WORDS = {
     "error": "stopped by an error",
 }
 # A release action's record (data["action"]): its own title, and words for every status
-# core.deploy.actions gives a run (tests/engine/test_record_words.py reads them from its source).
+# core.deploy.actions gives a run (tests/engine/test_engine_record_words.py reads them from its source).
 ACTION_TITLES = {"rollback": "Rollback record", "uninstall": "Uninstall record"}
 ACTION_STATUS_WORDS = {
     "rolled-back": "rolled back and verified",
