@@ -73,6 +73,10 @@ def test_llmd_layer_set_deploys_verified_and_the_record_keeps_every_layer(set_id
             out = engine.run()
             kube = ["--kubeconfig", str(sc.kubeconfig), "--kube-context", sc.context]
             stored = helm_json(helm_bin, "get", "values", "gaie", "-n", "llm-d", *kube)
+            # Review's upgrade diff of the same layers against what was just deployed: nothing changes
+            from gaie_tui.core.deploy import actions
+            diff = actions.upgrade_diff(plan)
+            assert diff.values.empty and diff.manifest.empty, (diff.values.to_dict(), diff.manifest.lines[:20])
         finally:
             session.close()
         assert not sc.server.errors, sc.server.errors
@@ -161,7 +165,7 @@ os.execv({helm_bin!r}, [{helm_bin!r}, *argv])
         assert call["files"] == texts
     rec = next((tmp_path / "rec").iterdir())
     assert [a for a in installs[0]["argv"] if a.startswith(str(rec))] == [str(rec / f"values-{i}.yaml") for i in (1, 2, 3)]
-    assert f"[deploy] helm upgrade --install gaie" in text and "values-3.yaml" in text
+    assert "[deploy] helm upgrade --install gaie" in text and "values-3.yaml" in text
 
 
 def test_a_layered_render_failure_names_the_file_and_line_that_explain_it(tmp_path):
