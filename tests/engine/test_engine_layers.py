@@ -40,6 +40,29 @@ def layers_of(files: list[str]) -> list[ValuesLayer]:
     return [ValuesLayer(f, (GUIDES / f).read_text(encoding="utf-8")) for f in files]
 
 
+def seed_guide_model_servers(sc) -> None:
+    """The guide selects its own model servers (`llm-d.ai/guide: optimized-baseline`): give the
+    cluster two, and wait until they are Ready so preflight sees them as a user's cluster would."""
+    import time
+
+    from gaie_tui.core.cluster.kube import Cluster
+    Seed(sc.server.store).model_servers("llm-d", "vllm-guide", GUIDE_LABEL)
+    cluster = Cluster.connect(str(sc.kubeconfig), sc.context)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            pods = (cluster.get("/api/v1/namespaces/llm-d/pods?labelSelector=llm-d.ai%2Fguide%3Doptimized-baseline",
+                                what="list pods") or {}).get("items") or []
+            ready = [p for p in pods if any(c.get("type") == "Ready" and c.get("status") == "True"
+                                            for c in (p.get("status") or {}).get("conditions") or [])]
+            if len(ready) == 2:
+                return
+            assert time.monotonic() < deadline, "the seeded model servers never became Ready"
+            time.sleep(0.05)
+    finally:
+        cluster.close()
+
+
 def helm_json(helm: str, *args: str) -> dict:
     out = subprocess.run([helm, *args, "-o", "json"], capture_output=True, text=True, check=True).stdout
     return json.loads(out)
@@ -58,8 +81,7 @@ def test_llmd_layer_set_deploys_verified_and_the_record_keeps_every_layer(set_id
     chart = chart_for(ref)
     layers = layers_of(files)
     with simulated_cluster("llm-d-ready-prometheus", ready_delay=READY_DELAY) as sc:
-        # the guide selects its own model servers: give the cluster some
-        Seed(sc.server.store).model_servers("llm-d", "vllm-guide", GUIDE_LABEL)
+        seed_guide_model_servers(sc)
         # the wizard's way: a session's plan of layers, its engine, a phase at a time with approval
         session = Session(kubeconfig=str(sc.kubeconfig), context=sc.context, record_dir=tmp_path / "records")
         session.connect(sc.context)
@@ -144,7 +166,7 @@ os.execv({helm_bin!r}, [{helm_bin!r}, *argv])
 """)
     wrapper.chmod(0o755)
     with simulated_cluster("llm-d-ready-prometheus", ready_delay=READY_DELAY) as sc:
-        Seed(sc.server.store).model_servers("llm-d", "vllm-guide", GUIDE_LABEL)
+        seed_guide_model_servers(sc)
         monkeypatch.setenv("GAIE_TUI_HELM", str(wrapper))
         args = [x for p in paths for x in ("-f", p)] + ["--release", "gaie", "--namespace", "llm-d",
                                                          "--kubeconfig", str(sc.kubeconfig), "--context", sc.context]
@@ -242,3 +264,23 @@ def test_the_merged_file_renders_like_the_layers_even_where_yaml_readers_disagre
     assert theirs["plainY"] is True and theirs["quotedY"] == "y" and theirs["plainExp"] == 1000
     assert theirs["quotedExp"] == "1e3" and theirs["keep"] == {"a": 5} and "text" not in theirs
     assert theirs["items"] == [True, "n", 1000, "2e3", "plain"] and theirs["block"] == "line one\nline two\n"
+
+
+def test_a_token_in_a_layer_reaches_no_record_file(tmp_path):
+    """Every layer and the merged result are redacted in the record (the checker refuses the token,
+    so the run stops at preflight — with --yes the record exists from the first step)."""
+    token = "hf_" + "Ab1" * 12
+    chart = chart_for("inferencepool@v1.5.0")
+    base = "inferencePool:\n  modelServers:\n    matchLabels: {app: x}\n"
+    overlay = f"inferenceExtension:\n  env:\n  - name: HF_TOKEN\n    value: {token}\n"
+    plan = make_plan(chart, [ValuesLayer("base.yaml", base), ValuesLayer("secret.yaml", overlay)],
+                     release="gaie", namespace="llm-d", kubeconfig=str(tmp_path / "none"))
+    assert token in plan.values_text          # the plan holds what helm would get …
+    out = DeployEngine(plan, chart=chart, record_parent=tmp_path / "records", approved_by="--yes").run()
+    assert out.status == "preflight-failed"
+    values = next(c for c in out.preflight if c.id == "values")
+    assert values.status == "fail" and any(d.startswith("error secret.yaml:4: ") for d in values.details)
+    files = {p.name: p.read_text() for p in out.record_dir.iterdir()}   # … the record never does
+    assert {"values-1.yaml", "values-2.yaml", "values-merged.yaml"} <= set(files)
+    assert not [name for name, text in files.items() if token in text]
+    assert "HF_TOKEN" in files["values-merged.yaml"] and files["values-1.yaml"] == base
