@@ -284,3 +284,12 @@ def test_a_token_in_a_layer_reaches_no_record_file(tmp_path):
     assert {"values-1.yaml", "values-2.yaml", "values-merged.yaml"} <= set(files)
     assert not [name for name, text in files.items() if token in text]
     assert "HF_TOKEN" in files["values-merged.yaml"] and files["values-1.yaml"] == base
+
+
+def test_a_crashed_layered_values_check_is_a_failure_never_a_pass(monkeypatch):
+    import gaie_tui.core.check.checker as checker
+    from gaie_tui.core.cluster.preflight import values_check
+    monkeypatch.setattr(checker, "check_layered", lambda *a, **kw: 1 / 0)
+    c = values_check([("a.yaml", "x: 1\n"), ("b.yaml", "y: 2\n")], chart_for("inferencepool@v1.5.0"))
+    assert c.status == "fail" and c.title == "Values files (2 layers)"
+    assert c.evidence == "could not check the values: division by zero" and "-f a.yaml -f b.yaml" in c.remedy

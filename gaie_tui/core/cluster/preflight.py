@@ -61,6 +61,7 @@ def values_check(values, chart) -> Check:
         "gaie-tui validate FILE"
     remedy = (f"run `{command}` for details; if it keeps failing, report it with "
               "gaie-tui.log from the state folder")
+    title = "Values file" if layered is None else f"Values files ({len(files)} layers)"
     try:
         from ..check import checker
         from ..values.diagnostics import counts
@@ -68,10 +69,10 @@ def values_check(values, chart) -> Check:
     except Exception as exc:  # noqa: BLE001 - a checker bug must not hide the rest of preflight
         from ..errorlog import describe, write_error_log
         write_error_log(exc, "values checker")
-        return Check("values", "Values file", FAIL, f"could not check the values: {describe(exc)}", remedy, looked)
+        return Check("values", title, FAIL, f"could not check the values: {describe(exc)}", remedy, looked)
     crashed = [d for d in diags if d.code in COULD_NOT_CHECK_CODES]
     if crashed:
-        return Check("values", "Values file", FAIL, f"could not check the values: {redact(crashed[0].message)}",
+        return Check("values", title, FAIL, f"could not check the values: {redact(crashed[0].message)}",
                      remedy, looked, [redact(d.message) for d in crashed[1:12]])
     c = counts(diags)
     errs = [d for d in diags if d.severity == "error"]
@@ -79,14 +80,14 @@ def values_check(values, chart) -> Check:
     where = (lambda d: f"{d.file}:{d.line}") if layered is not None else (lambda d: f"line {d.line}")
     details = [redact(f"{d.severity} {where(d)}: {d.path or '(file)'}: {d.message}") for d in (errs + warns)[:12]]
     if errs:
-        return Check("values", "Values file", FAIL, f"{_n(c.get('error', 0), 'error')}, "
+        return Check("values", title, FAIL, f"{_n(c.get('error', 0), 'error')}, "
                      f"{_n(c.get('warning', 0), 'warning')}",
                      f"fix the errors ({command} shows hints); helm would silently ignore or "
                      "misread these keys", looked, details)
     if warns:
-        return Check("values", "Values file", WARN, _n(len(warns), "warning"), "read them; deploy if intended",
+        return Check("values", title, WARN, _n(len(warns), "warning"), "read them; deploy if intended",
                      looked, details)
-    return Check("values", "Values file", PASS, "no problems found", "", looked)
+    return Check("values", title, PASS, "no problems found", "", looked)
 
 
 def _n(n: int, word: str) -> str:
