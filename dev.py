@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -61,6 +62,34 @@ def local_charts(env: dict[str, str]) -> None:
         env["GAIE_TUI_CHART_DIRS"] = str(shared)
 
 
+def run_with_deadline(argv: list[str], env: dict[str, str]) -> int:
+    """Run the tests, but never for longer than the deadline: a hung test (or an xdist worker
+    lost to a crash) must turn into a red run with stack dumps, not a CI job that never ends."""
+    deadline = float(env.get("GAIE_TUI_TEST_DEADLINE", "1080"))  # 18 minutes; CI allows 20
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
+    try:
+        return proc.wait(timeout=deadline)
+    except subprocess.TimeoutExpired:
+        print(f"\ndev.py: the tests ran longer than {deadline:.0f} s; stopping them (their stacks follow)",
+              file=sys.stderr, flush=True)
+        _stop(proc, signal.SIGUSR1, 5)  # faulthandler (registered in tests/conftest.py) dumps every stack
+        _stop(proc, signal.SIGTERM, 10)
+        _stop(proc, signal.SIGKILL, 10)
+        return 1
+    except KeyboardInterrupt:
+        _stop(proc, signal.SIGINT, 20)
+        _stop(proc, signal.SIGKILL, 5)
+        return 130
+
+
+def _stop(proc: subprocess.Popen, sig: int, wait: float) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=wait)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+
+
 def main() -> int:
     cmd = sys.argv[1] if len(sys.argv) > 1 else "help"
     rest = sys.argv[2:]
@@ -85,7 +114,7 @@ def main() -> int:
             sys.stdout.write(r.stdout + r.stderr)
             sys.exit(r.returncode)
         argv = [str(BIN / "python"), "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", *rest]
-        os.execve(argv[0], argv, env)
+        return run_with_deadline(argv, env)
     if cmd == "bench":
         argv = [str(BIN / "python"), str(ROOT / "benchmarks" / "run.py"), *rest]
         os.execve(argv[0], argv, env)

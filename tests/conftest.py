@@ -1,12 +1,17 @@
 """Shared fixtures. Tests use the real chart archives from ../shared and the real helm binary."""
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 from support import ALL_CHARTS, CHART_IDS, CHARTS, ROOT, SHARED, chart_archives  # noqa: F401
+
+# dev.py sends SIGUSR1 to a run that outlives its deadline: every process says where it hung
+faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
 @pytest.fixture(scope="session")
