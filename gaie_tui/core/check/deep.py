@@ -365,8 +365,9 @@ def _render_failed(src: Source, chart: Chart, stderr: str, known) -> list[Diagno
         return [Diagnostic("deep-skipped", "info", first.path, first.line, first.column,
                            f"the dead-setting analysis was skipped: these values do not render on their own "
                            f"({missing} is required and nothing sets it)",
-                           "check this file together with the layers that set it, in helm's order: "
-                           "gaie-tui validate --deep -f base.yaml -f this.yaml", file=first.file)]
+                           "check this file together with the layers that set it, in helm's order (base first): "
+                           "-f base.yaml -f this.yaml on the command line, --values base.yaml --values this.yaml "
+                           "for the wizard", file=first.file)]
     same = [d for d in errors if err.path and (d.path == err.path or d.path.startswith(err.path + ".")
                                                   or err.path.startswith(d.path + "."))]
     if same or (not err.path and errors):

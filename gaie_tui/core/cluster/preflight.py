@@ -51,6 +51,7 @@ def values_check(values_text: str, chart) -> Check:
     looked = f"the values file against {getattr(chart, 'name', '?')} {getattr(chart, 'version', '?')}"
     remedy = ("run `gaie-tui validate` on the file for details; if it keeps failing, report it with "
               "gaie-tui.log from the state folder")
+    in_wizard = "the Values screen (esc) shows the details; if it keeps failing, report it with gaie-tui.log from the state folder"
     try:
         from ..check.checker import check_text
         from ..values.diagnostics import counts
@@ -58,11 +59,11 @@ def values_check(values_text: str, chart) -> Check:
     except Exception as exc:  # noqa: BLE001 - a checker bug must not hide the rest of preflight
         from ..errorlog import describe, write_error_log
         write_error_log(exc, "values checker")
-        return Check("values", "Values file", FAIL, f"could not check the values: {describe(exc)}", remedy, looked)
+        return Check("values", "Values file", FAIL, f"could not check the values: {describe(exc)}", remedy, looked, wizard_remedy=in_wizard)
     crashed = [d for d in diags if d.code in COULD_NOT_CHECK_CODES]
     if crashed:
         return Check("values", "Values file", FAIL, f"could not check the values: {redact(crashed[0].message)}",
-                     remedy, looked, [redact(d.message) for d in crashed[1:12]])
+                     remedy, looked, [redact(d.message) for d in crashed[1:12]], wizard_remedy=in_wizard)
     c = counts(diags)
     errs = [d for d in diags if d.severity == "error"]
     warns = [d for d in diags if d.severity == "warning"]
@@ -70,7 +71,7 @@ def values_check(values_text: str, chart) -> Check:
     if errs:
         return Check("values", "Values file", FAIL, f"{c.get('error', 0)} error(s), {c.get('warning', 0)} warning(s)",
                      "fix the errors (gaie-tui validate FILE shows hints); helm would silently ignore or "
-                     "misread these keys", looked, details)
+                     "misread these keys", looked, details, wizard_remedy="fix them on the Values screen (esc): each says what to do")
     if warns:
         return Check("values", "Values file", WARN, f"{len(warns)} warning(s)", "read them; deploy if intended",
                      looked, details)
@@ -199,10 +200,10 @@ def _cluster_checks(cluster, exp: Expected, ns: str, create_namespace: bool, rel
     if ns_exists:
         add(Check("namespace", "Namespace", PASS, f"{ns} exists", "", looked))
     elif create_namespace:
-        add(Check("namespace", "Namespace", PASS, f"{ns} does not exist; helm will create it (agreed)", "", looked))
+        add(Check("namespace", "Namespace", PASS, f"{ns} does not exist; helm will create it (--create-namespace is in the plan)", "", looked))
     else:
         add(Check("namespace", "Namespace", FAIL, f"{ns} does not exist",
-                  f"create it (kubectl create namespace {ns}) or agree to --create-namespace", looked))
+                  f"create it (kubectl create namespace {ns}) or agree to --create-namespace", looked, wizard_remedy=f"create it (kubectl create namespace {ns}), or choose a namespace that exists on Setup"))
 
     # CRDs for every custom kind rendered
     kinds: dict[tuple[str, str], str] = {}

@@ -28,7 +28,7 @@ def check_lines(checks, *, remedies: bool = True) -> list[str]:
     for c in checks:
         out.append(f"{MARKS.get(c.status, '?')} {c.title}: {c.evidence}")
         if remedies and c.status == "fail" and c.remedy:
-            out.append(f"    → {c.remedy}")
+            out.append(f"    → {c.remedy_for(wizard=True)}")
     return out
 
 

@@ -184,7 +184,7 @@ class VerifyScreen(WizardScreen):
         if c.details:
             text += ["Evidence:"] + [f"  {d}" for d in c.details]
         if c.remedy:
-            text += ["", f"What to do: {c.remedy}"]
+            text += ["", f"What to do: {c.remedy_for(wizard=True)}"]
         new = visible("\n".join(text))
         if getattr(self, "_details_text", None) != new:
             self._details_text = new
