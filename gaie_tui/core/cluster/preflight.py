@@ -220,7 +220,7 @@ def _cluster_checks(cluster, exp: Expected, ns: str, create_namespace: bool, rel
         if served:
             add(Check(cid, f"{kind} CRD", PASS, f"{plural}.{g} served at {api}", "", looked))
         else:
-            add(Check(cid, f"{kind} CRD", FAIL, f"{plural}.{g} is not served at {api}: the chart renders a {kind}, "
+            add(Check(cid, f"{kind} CRD", FAIL, f"{plural}.{g} is not served at {api}: the chart renders {kind} objects, "
                       "helm would fail with 'no matches for kind'", CRD_HINTS.get(kind, f"install the CRD for {kind}"),
                       looked))
 
