@@ -194,6 +194,7 @@ class GaieApp(App):
         self.state.answers = answers_from(draft.get("answers") or {})
         self.state.chart_ref = draft.get("chart_ref")
         self.state.layers, self.state.current = layers_from(draft)
+        self.state.draft_owned = True
         self.goto("values", fresh=True)
 
     # ---- opening values files (--values, repeatable: a layered set) ---------------------------

@@ -53,6 +53,7 @@ class WizardState:
     known_namespaces: list | None = None    # from the cluster; None offline
     run: object | None = None               # the core DeployEngine of the approved (or reviewed) plan
     migration: object | None = None         # core.migrate.Migration the user accepted (Review shows its proof)
+    draft_owned: bool = False               # the draft on disk is this session's (saved or resumed here)
 
     # ---- the layer in the editor ------------------------------------------------------------------
     def _layer(self) -> Layer:
@@ -169,18 +170,27 @@ def save_draft(state: WizardState) -> None:
     record. Nothing to resume — exactly what was deployed, or the files as opened — removes it."""
     if not state.layers:
         return
-    from ..core.draft import discard_draft
     from ..core.draft import save_draft as save
     run = state.run
     if deployed_now(state) or not state.changed_since_opened():
-        discard_draft()
+        discard_own_draft(state)
         return
     deploy = None
     if run is not None and getattr(run, "record", None) is not None and not run.outcome.finished:
         deploy = {"record": str(run.record.path), "release": run.plan.release, "namespace": run.plan.namespace}
+    state.draft_owned = True
     save(state.values_text or "", chart_ref=state.chart_ref, values_file=state.values_file,
          answers=asdict(state.answers), deploy=deploy,
          layers=[{"file": layer.file, "text": layer.text} for layer in state.layers], current=state.current)
+
+
+def discard_own_draft(state: WizardState) -> None:
+    """Remove the draft when it is this session's: a draft of other files, not offered at this
+    start, stays for the start that opens them (until this session saves its own)."""
+    if state.draft_owned:
+        from ..core.draft import discard_draft
+        discard_draft()
+        state.draft_owned = False
 
 
 def answers_from(data: dict) -> Answers:

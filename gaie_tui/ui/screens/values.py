@@ -5,7 +5,7 @@ The checker's `Diagnostic`s are shown as they are (marks, problems list, the pan
 time it asks where, and it asks again before replacing a file this wizard did not open.
 
 A layered set (`gaie-tui --values base.yaml --values overlay.yaml`) is checked merged, as helm merges
-it: the layer bar above the editor names every layer (F6 / shift+F6 switch the editor between them),
+it: the layer bar above the editor names every layer (F4 / shift+F4 switch the editor between them),
 each finding in the problems list names its file (enter on one in another layer switches to it), and
 the explanation says which layer sets the value helm will use for the key under the cursor.
 
@@ -77,8 +77,8 @@ class ValuesScreen(WizardScreen):
         Binding("shift+f8", "prev_problem", "Prev problem", id="values.prev_problem"),
         Binding("ctrl+f", "apply_fix", "Fix", id="values.fix"),
         Binding("f2", "toggle_explain", "Explain", id="values.explain"),
-        Binding("f6", "next_layer", "Next layer", id="values.next_layer"),
-        Binding("shift+f6", "prev_layer", "Prev layer", id="values.prev_layer", show=False),
+        Binding("f4", "next_layer", "Next layer", id="values.next_layer"),
+        Binding("shift+f4", "prev_layer", "Prev layer", id="values.prev_layer", show=False),
         Binding("ctrl+o", "open_editor", "$EDITOR", id="values.editor"),
         Binding("ctrl+s", "save", "Save", id="values.save"),
         Binding("ctrl+r", "deep_check", "Deep check", id="values.deep_check", show=False),
@@ -187,7 +187,7 @@ class ValuesScreen(WizardScreen):
             label = f" {i + 1} {visible(layer.short, one_line=True)}{'' if layer.text == layer.file_text else ' *'} "
             text.append(f"▸{label}◂" if i == st.current else f" {label} ", style="reverse bold" if i == st.current
                         else "")
-        text.append("  F6 switches", style="dim")
+        text.append("  F4 switches", style="dim")
         if where:
             text.append(f" · {where}")
         bar.update(text)
@@ -206,6 +206,11 @@ class ValuesScreen(WizardScreen):
         editor.scroll_cursor_visible()
         self._show_layers()
         self._show_diags(force=True)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in ("next_layer", "prev_layer"):
+            return True if self.app.state.layered else False    # one file: not in the key bar
+        return True
 
     def action_next_layer(self) -> None:
         if not self.app.state.layered:
@@ -689,7 +694,7 @@ class ValuesScreen(WizardScreen):
         st = self.app.state
         if st.layered:
             from ...core.textsafe import visible
-            cmds[1:1] = [(f"Values: edit layer {i + 1} ({visible(layer.short, one_line=True)})", "F6",
+            cmds[1:1] = [(f"Values: edit layer {i + 1} ({visible(layer.short, one_line=True)})", "F4",
                           lambda i=i: self._switch_layer(i)) for i, layer in enumerate(st.layers)]
         return cmds
 
