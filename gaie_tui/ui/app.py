@@ -174,7 +174,7 @@ class GaieApp(App):
             # a deploy that did not finish is always said, whatever was opened now
             question = (f"A deploy of release {deploy.get('release')} to namespace {deploy.get('namespace')} did "
                         f"not finish (gaie-tui was stopped on {saved}).\nIts record, marked NOT FINISHED: "
-                        f"{deploy.get('record')}\nResume its values ({whose})?")
+                        f"{deploy.get('record')}\nIts values: {whose}. Resume its values?")
         else:
             if _draft_matches_files(layers):
                 discard_draft()      # the files on disk hold exactly the draft: nothing to resume

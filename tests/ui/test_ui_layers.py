@@ -222,3 +222,13 @@ async def test_values_for_an_earlier_chart_are_offered_a_proven_migration(app_fa
             assert line_of(app.screen.query_one("#editor"), "registry:") > 0
         else:
             assert app.state.migration is None and text == OLD
+
+
+def test_values_is_repeatable_on_the_command_line(tmp_path, capsys):
+    from gaie_tui.cli import build_parser, main
+    args = build_parser(None).parse_args(["--values", "a.yaml", "--values", "b.yaml"])
+    assert args.values == ["a.yaml", "b.yaml"]
+    (tmp_path / "a.yaml").write_text("a: 1\n")
+    assert main(["--values", str(tmp_path / "a.yaml"), "--values", str(tmp_path / "nope.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert f"values file {tmp_path / 'nope.yaml'} does not exist" in err
