@@ -199,7 +199,7 @@ class ReviewScreen(WizardScreen):
             tail = "a approves · c copies the helm command"
         else:
             tail = f"{self.busy or 'reviewing'}…"
-        self.set_status(f"✗ {n_err} errors  ⚠ {n_warn} warnings  · {tail}")
+        self.set_status(f"✗ {n_err} error{'' if n_err == 1 else 's'}  ⚠ {n_warn} warning{'' if n_warn == 1 else 's'}  · {tail}")
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters) -> bool | None:
