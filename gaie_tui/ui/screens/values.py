@@ -447,9 +447,9 @@ class ValuesScreen(WizardScreen):
         if idx == st.current:
             lines.append(f"set here ({short}:{line}): this is the value helm uses")
             for o in layered.overrides:
-                if o.by == st.current and o.by_keys == keys[: len(o.by_keys)]:
-                    lines.append(f"  overrides {visible(st.layers[o.layer].short, one_line=True)}:"
-                                 f"{layered.layers[o.layer].positions[o.keys].line}")
+                entry = layered.layers[o.layer].positions.get(o.keys)
+                if o.by == st.current and o.by_keys == keys[: len(o.by_keys)] and entry is not None:
+                    lines.append(f"  overrides {visible(st.layers[o.layer].short, one_line=True)}:{entry.line}")
         else:
             lines.append(f"helm uses the value from {short}:{line} (layer {idx + 1})")
             if any(o.layer == st.current and o.keys == keys[: len(o.keys)] for o in layered.overrides) or \
