@@ -38,7 +38,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1,
 
 # The wizard's options, accepted before the subcommand and (for `demo`, which opens the wizard)
 # after it too: `gaie-tui demo --no-mouse` is how people type it.
-_WIZARD_OPTIONS = (("--values", dict(metavar="FILE", help="open an existing values file in the wizard")),
+_WIZARD_OPTIONS = (("--values", dict(metavar="FILE", action="append",
+                                     help="open an existing values file in the wizard; repeat it for a layered "
+                                          "set, in helm's order (later files win)")),
                    ("--chart", dict(metavar="REF", help="chart reference for the wizard")),
                    ("--no-mouse", dict(action="store_true", help="do not capture the mouse")))
 _VERSION = ("--version", dict(action="store_true", help="print the version and exit"))

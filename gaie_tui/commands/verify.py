@@ -56,9 +56,12 @@ def run(args) -> int:
         cluster.close()
     code = 1 if worst(checks) == FAIL else 0
     if args.format == "json":
-        json.dump({"status": worst(checks), "exit_code": code, "release": args.release, "namespace": args.namespace,
-                   "chart": {"name": exp.chart_name, "version": exp.chart_version},
-                   "checks": [c.to_dict() for c in checks]}, sys.stdout, indent=2)
+        from ..core.redact import redact_tree
+        # evidence quotes the cluster (log lines, env, annotations): as data, unchanged, but never a token
+        json.dump(redact_tree({"status": worst(checks), "exit_code": code, "release": args.release,
+                               "namespace": args.namespace,
+                               "chart": {"name": exp.chart_name, "version": exp.chart_version},
+                               "checks": [c.to_dict() for c in checks]}), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         print(table(checks, color=use_color(sys.stdout)))

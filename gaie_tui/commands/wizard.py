@@ -1,4 +1,5 @@
-"""The wizard (no subcommand): `gaie-tui [--values FILE] [--chart REF] [--no-mouse]`.
+"""The wizard (no subcommand): `gaie-tui [--values FILE]… [--chart REF] [--no-mouse]`; several
+`--values` open a layered set (helm's order: later files win).
 
 Textual is imported only here, so `gaie-tui --help` and the headless commands never load it.
 """
@@ -40,13 +41,16 @@ def _run(args, *, session=None, banner: str | None = None) -> int:
         from ..core.charts.refs import parse_ref
         ref = parse_ref(args.chart)          # a bad --chart is a usage error before the screen opens
         state.chart_ref = str(ref)
-    values = getattr(args, "values", None)
-    if values and os.path.isdir(values):
-        raise UserError(f"values file {values} is a folder", "give a values file with --values FILE")
-    if values and not os.path.isfile(values):
-        raise UserError(f"values file {values} does not exist", "give an existing file with --values")
+    values = getattr(args, "values", None) or []
+    if isinstance(values, str):
+        values = [values]
+    for path in values:
+        if os.path.isdir(path):
+            raise UserError(f"values file {path} is a folder", "give a values file with --values FILE")
+        if not os.path.isfile(path):
+            raise UserError(f"values file {path} does not exist", "give an existing file with --values")
     session = session or Session()
-    app = GaieApp(session, state, values_path=values, simulated_banner=banner, handle_signals=True)
+    app = GaieApp(session, state, values_path=values or None, simulated_banner=banner, handle_signals=True)
     try:
         rc = app.run(mouse=not getattr(args, "no_mouse", False))
     except Exception as exc:  # noqa: BLE001 - never a traceback on the user's terminal

@@ -19,11 +19,16 @@ def draft_path() -> Path:
 
 
 def save_draft(values_text: str, *, chart_ref: str | None, values_file: str | None, answers: dict,
-               deploy: dict | None = None) -> Path:
+               deploy: dict | None = None, layers: list[dict] | None = None, current: int = 0) -> Path:
+    """`values_text`/`values_file`: the layer in the editor; `layers`: every layer of a layered
+    set as {"file", "text"} in helm's order (each text redacted like the editor's)."""
     from .redact import redact
     from .safeio import write_text
     data = {"saved": time.time(), "chart_ref": chart_ref, "values_file": values_file, "answers": answers,
             "values": redact(values_text), "deploy": deploy}
+    if layers:
+        data["layers"] = [{"file": x.get("file"), "text": redact(x.get("text") or "")} for x in layers]
+        data["current"] = current
     return write_text(draft_path(), json.dumps(data), private=True)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 
@@ -36,31 +37,49 @@ def _resume_gc() -> None:
     gc.enable()
 
 
+def key_names(keys: str) -> str:
+    """Binding keys as people write them: `f1,question_mark` → `F1, ?`; `shift+f8` → `shift+F8`."""
+    import re
+
+    from textual.keys import format_key
+    return ", ".join(re.sub(r"\bf(\d+)\b", r"F\1", format_key(k.strip())) for k in keys.split(",") if k.strip())
+
+
 def _wizard_commands():
     """The palette provider, built on first use: textual.command stays out of start-up."""
     from textual.command import DiscoveryHit, Hit, Hits, Provider
 
     class WizardCommands(Provider):
-        """ctrl+p: the current screen's commands first, then the steps of the wizard."""
+        """ctrl+p: the current screen's commands first, then the steps of the wizard, then help
+        and quit. Textual's generic commands (Keys, Maximize, Screenshot, Theme) are left out: the
+        help (`?`) lists every key, and nothing else there is part of deploying a chart."""
 
         def _commands(self):
             app: GaieApp = self.app  # type: ignore[assignment]
-            cmds = list(getattr(app.screen, "palette_commands", lambda: [])())
+            screen = app.screen
+            if not hasattr(screen, "palette_commands"):      # a modal: the screen under it
+                screen = next((s for s in reversed(app.screen_stack) if hasattr(s, "palette_commands")), screen)
+            cmds = [(title, help_text, cb, 2) for title, help_text, cb in
+                    getattr(screen, "palette_commands", lambda: [])()]
+            here = getattr(screen, "STEP", "")
             for step in STEPS:
-                cmds.append((f"Go to {STEP_TITLES[step]}", f":{step}", lambda s=step: app.goto(s)))
-            cmds.append(("Keys and help", "every binding with its id", app.action_help))
+                if step != here:
+                    cmds.append((f"Go to {STEP_TITLES[step]}", f":{step}", lambda s=step: app.goto(s), 1))
+            cmds.append(("Keys and help", "every binding with its id (? or F1)", app.action_help, 0))
+            cmds.append(("Quit", "ctrl+q (asks while a deploy runs)", app.action_quit_app, 0))
             return cmds
 
         async def discover(self) -> Hits:
-            for title, help_text, cb in self._commands():
+            for title, help_text, cb, _rank in self._commands():
                 yield DiscoveryHit(title, cb, help=help_text)
 
         async def search(self, query: str) -> Hits:
             matcher = self.matcher(query)
-            for title, help_text, cb in self._commands():
+            for title, help_text, cb, rank in self._commands():
                 score = matcher.match(title)
                 if score > 0:
-                    yield Hit(score, matcher.highlight(title), cb, help=help_text)
+                    # the palette sorts by score: this screen's commands above the steps, above the rest
+                    yield Hit(score + rank, matcher.highlight(title), cb, help=help_text)
 
     return WizardCommands
 
@@ -68,7 +87,7 @@ def _wizard_commands():
 class GaieApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "gaie-tui"
-    COMMANDS = App.COMMANDS | {_wizard_commands}
+    COMMANDS = {_wizard_commands}
     BINDINGS = [
         Binding("ctrl+q", "quit_app", "Quit", id="app.quit", priority=True),
         Binding("f1,question_mark", "help", "Help", id="app.help"),
@@ -77,13 +96,14 @@ class GaieApp(App):
     ]
 
     def __init__(self, session: Session | None = None, state: WizardState | None = None, *,
-                 values_path: str | None = None, simulated_banner: str | None = None,
+                 values_path: str | list[str] | None = None, simulated_banner: str | None = None,
                  resume: bool | None = None, cursor_blink: bool = True, clock=None,
                  keymap_file: Path | None = None, handle_signals: bool = False) -> None:
         super().__init__()
         self.session = session or Session(offline=True)
         self.state = state or WizardState()
-        self.values_path = values_path
+        # --values FILE, repeatable: the layers of a set, in helm's order
+        self.values_paths = [values_path] if isinstance(values_path, str) else list(values_path or [])
         self.simulated_banner = simulated_banner
         self.resume = resume                 # None = ask when a draft exists
         self.cursor_blink = cursor_blink     # False in snapshot tests
@@ -124,8 +144,8 @@ class GaieApp(App):
         # be edited and saved over it; it is offered once the first frame is on the terminal
         from ..core.draft import load_draft
         self._draft = load_draft() if self.resume is not False else None
-        if self.values_path:
-            self._open_values_file(self.values_path)
+        if self.values_paths:
+            self._open_values_files(self.values_paths)
         else:
             self.goto("setup")
         # the first frame is being painted: garbage collection (paused by the CLI) resumes after it
@@ -133,49 +153,138 @@ class GaieApp(App):
 
     def _after_first_frame(self) -> None:
         _resume_gc()
-        from ..core.draft import discard_draft
         draft, self._draft = self._draft, None
-        if not draft:
-            return
+        if draft:
+            self._offer_draft(draft)
+
+    # ---- drafts: offered only when there is something to resume, saying whose it is ------------
+    def _offer_draft(self, draft: dict) -> None:
+        from ..core.draft import discard_draft
+        from ..core.textsafe import visible
+        from .state import layers_from
+        from .widgets.modals import Confirm
         if self.resume:
             self._resume(draft)
             return
-        from ..core.textsafe import visible
-        from .widgets.modals import Confirm
         saved = datetime.fromtimestamp(draft.get("saved", 0)).strftime("%Y-%m-%d %H:%M")
         deploy = draft.get("deploy") or {}
+        layers, _ = layers_from(draft)
+        whose = _draft_whose(draft, layers)
         if deploy:
+            # a deploy that did not finish is always said, whatever was opened now
             question = (f"A deploy of release {deploy.get('release')} to namespace {deploy.get('namespace')} did "
                         f"not finish (gaie-tui was stopped on {saved}).\nIts record, marked NOT FINISHED: "
-                        f"{deploy.get('record')}\nResume its values?")
+                        f"{deploy.get('record')}\nIts values: {whose}. Resume its values?")
         else:
-            where = f" for {draft['values_file']}" if draft.get("values_file") else ""
-            question = f"A values draft{where} from {saved} was not deployed.\nResume it?"
+            if _draft_matches_files(layers):
+                discard_draft()      # the files on disk hold exactly the draft: nothing to resume
+                return
+            if self.values_paths and not _same_files(layers, self.values_paths):
+                # another file's draft is not this start's business: said once, not offered
+                self.notify(visible(f"a values draft of {whose} (saved {saved}) is not offered with --values; "
+                                    "start gaie-tui without --values to resume it (editing here replaces it)"),
+                            title="Draft", timeout=10, markup=False)
+                return
+            question = f"A values draft of {whose}, saved {saved}, was not deployed.\nResume it?"
         self.push_screen(Confirm(visible(question), yes="Resume", no="Discard"),
                          lambda ok: self._resume(draft) if ok else discard_draft())
 
     def _resume(self, draft: dict) -> None:
-        from .state import answers_from
+        from .state import answers_from, layers_from
         self.state.answers = answers_from(draft.get("answers") or {})
         self.state.chart_ref = draft.get("chart_ref")
-        self.state.values_file = draft.get("values_file")
-        self.state.values_text = draft["values"]
+        self.state.layers, self.state.current = layers_from(draft)
+        self.state.draft_owned = True
         self.goto("values", fresh=True)
 
-    def _open_values_file(self, path: str) -> None:
+    # ---- opening values files (--values, repeatable: a layered set) ---------------------------
+    def _open_values_files(self, paths: list[str]) -> None:
         from ..core.textsafe import visible
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.notify(visible(f"cannot read {path}: {exc}"), severity="error", markup=False)
-            self.goto("setup")
-            return
         from ..core.values.generate import chart_from_header
-        self.state.values_text = text
-        self.state.values_file = str(path)
-        self.state.values_file_text = text
-        self.state.chart_ref = self.state.chart_ref or chart_from_header(text)
+        from .state import Layer
+        layers = []
+        for path in paths:
+            try:
+                text = _read_values(path)
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                self.notify(visible(f"cannot read {path}: {exc}"), severity="error", markup=False)
+                self.goto("setup")
+                return
+            layers.append(Layer(text, str(path), text))
+        st = self.state
+        st.layers, st.current = layers, len(layers) - 1      # the last layer (the overlay) in the editor
+        header = next((ref for ref in (chart_from_header(x.text) for x in layers) if ref), None)
+        self._chart_given = st.chart_ref is not None          # --chart: the files may be for another chart
+        st.chart_ref = st.chart_ref or header
+        self._header_ref = header
         self.goto("values")
+        self.offer_migration()
+
+    # ---- the migration offer -------------------------------------------------------------------
+    def offer_migration(self) -> None:
+        """Opened values written for another chart version or family: offer to migrate them."""
+        self._offer_worker(self.state.named_texts(), self.state.chart_ref, getattr(self, "_header_ref", None))
+
+    @work(thread=True, exclusive=True, group="migration-offer", exit_on_error=False)
+    def _offer_worker(self, files, chart_ref, header_ref) -> None:
+        from ..core.migrate.offer import migration_offer
+        try:
+            chart = self.session.chart(chart_ref)
+            offer = migration_offer(files, chart, self.session.chart,
+                                    header_ref=header_ref if header_ref != f"{chart.family}@{chart.version}" else None)
+        except Exception as exc:  # noqa: BLE001 - no offer is the quiet answer; the checker still speaks
+            write_error_log(exc)
+            return
+        if offer is not None:
+            self.call_from_thread(self._ask_migration, offer, files)
+
+    def _ask_migration(self, offer, files) -> None:
+        from ..core.textsafe import visible
+        from .widgets.modals import Confirm
+        if self.state.named_texts() != files:
+            return          # edited meanwhile: the offer no longer fits what is in the editor
+        src, dst = offer.src.replace("@", " "), offer.dst.replace("@", " ")
+        question = (f"{offer.why}.\n\nMigrate the values from {src} to {dst}? gaie-tui moves every key to its "
+                    "new place, lists what has no equivalent, and renders both to prove nothing is lost. "
+                    "You see the result before anything changes here.")
+        self.push_screen(Confirm(visible(question), yes="Migrate…", no="Keep as is"),
+                         lambda ok: self._migrate_worker(offer, files) if ok else None)
+
+    @work(thread=True, exclusive=True, group="migration", exit_on_error=False)
+    def _migrate_worker(self, offer, files) -> None:
+        from ..core.check.deep import find_helm
+        from ..core.errorlog import describe
+        from ..core.migrate import migrate
+        self.call_from_thread(self.notify, "migrating and proving (helm template of both charts)…", timeout=4)
+        try:
+            src, dst = self.session.chart(offer.src), self.session.chart(offer.dst)
+            store = self.session.store
+            helm = find_helm()
+            provable = helm is not None and all(store.ensure_archive(c) is not None for c in (src, dst))
+            result = migrate(files, src, dst, helm=helm, prove_it=provable)
+        except Exception as exc:  # noqa: BLE001 - said in one line; the values stay as they are
+            self.call_from_thread(self.notify, f"migration not possible: {describe(exc)}", severity="error",
+                                  timeout=10, markup=False)
+            return
+        self.call_from_thread(self._show_migration, result, files, provable)
+
+    def _show_migration(self, result, files, provable: bool) -> None:
+        from .widgets.modals import MigrationResult
+        if self.state.named_texts() != files:
+            self.notify("the values changed during the migration: nothing replaced", severity="warning", timeout=6)
+            return
+        self.push_screen(MigrationResult(result, proven=provable),
+                         lambda ok: self._use_migration(result) if ok else None)
+
+    def _use_migration(self, result) -> None:
+        st = self.state
+        for layer, migrated in zip(st.layers, result.files, strict=True):
+            layer.text = migrated.text
+        st.chart_ref = f"{result.dst.family}@{result.dst.version}"
+        st.migration = result
+        self.goto("values", fresh=True)
+        self.notify(f"migrated to {result.dst.name} {result.dst.version}: Review shows the proof; ctrl+s writes "
+                    "the files", timeout=8, markup=False)
 
     # ---- navigation ----------------------------------------------------------------------
     def make_screen(self, name: str):
@@ -233,7 +342,7 @@ class GaieApp(App):
                 if isinstance(b, tuple):
                     continue
                 keys = keymap.get(b.id, b.key) if b.id else b.key
-                rows.append((scope, keys, b.description or b.action, b.id or ""))
+                rows.append((scope, key_names(keys), b.description or b.action, b.id or ""))
         add("everywhere", self.BINDINGS)
         from .screens import deploy, record, review, setup, values, verify
         for mod, cls in ((setup, "SetupScreen"), (values, "ValuesScreen"), (review, "ReviewScreen"),
@@ -370,3 +479,44 @@ class GaieApp(App):
         self.exit(return_code=1, message=Text(visible(
             f"gaie-tui stopped on an unexpected error: {describe(error)}\nDetails are in {_where(path)}. Your values "
             "draft is saved and will be offered on the next start.")))
+
+
+def _read_values(path: str) -> str:
+    """A values file, read under the values-file size limit (a bounded read: a huge file or a
+    device never fills memory)."""
+    from ..core.values.source import MAX_BYTES
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"larger than {MAX_BYTES // 1024 // 1024} MB: not a values file")
+    return data.decode("utf-8-sig")
+
+
+def _draft_whose(draft: dict, layers) -> str:
+    """Which files (or release) a draft belongs to, in a few words."""
+    from pathlib import Path
+    files = [Path(x.file).name for x in layers if x.file]
+    answers = draft.get("answers") or {}
+    release = f"release {answers.get('release')} in {answers.get('namespace')}" if answers.get("release") else ""
+    what = " + ".join(files) if files else "values made in the wizard"
+    return what + (f" ({release})" if release else "")
+
+
+def _draft_matches_files(layers) -> bool:
+    """Every layer of the draft came from a file that holds exactly that text now."""
+    if not layers or any(not x.file for x in layers):
+        return False
+    for x in layers:
+        try:
+            if _read_values(x.file) != x.text:
+                return False
+        except (OSError, UnicodeDecodeError, ValueError):
+            return False
+    return True
+
+
+def _same_files(layers, paths: list[str]) -> bool:
+    def norm(p: str) -> str:
+        import os
+        return os.path.realpath(os.path.expanduser(p))
+    return [norm(x.file) if x.file else None for x in layers] == [norm(p) for p in paths]

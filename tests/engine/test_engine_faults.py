@@ -37,7 +37,7 @@ def test_namespace_created_only_when_agreed(tmp_path):
     with simulated_cluster("empty-cluster", ready_delay=READY_DELAY) as sc:
         _, out = deploy(sc, chart, values_for(chart, provider="none"), tmp_path, create_namespace=True)
     checks = by_id(out.preflight)
-    assert checks["namespace"].status != FAIL and "agreed" in checks["namespace"].evidence
+    assert checks["namespace"].status != FAIL and "will create it" in checks["namespace"].evidence
     assert checks["crd-inferencepool"].status == FAIL  # still stopped: no CRD
     assert out.status == "preflight-failed"
 

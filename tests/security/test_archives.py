@@ -128,9 +128,9 @@ def test_knowledge_refuses_it_with_a_message_in_bounded_memory(hostile, case):
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.startswith(("values-", "chart-yaml"))])
 def test_the_deep_checks_extraction_refuses_it_and_leaves_nothing(hostile, case):
-    from gaie_tui.core.check import deep
+    from gaie_tui.core.scratch import process_folder
     chart_dir(CHARTS / "inferencepool-v1.0.0.tgz")   # the private extraction root exists from here on
-    root = deep._TMP_ROOT[0]
+    root = process_folder("charts")
     before = sorted(root.iterdir())
     with pytest.raises(UserError) as err:
         chart_dir(hostile[case])

@@ -72,8 +72,8 @@ def test_demo_help_lists_every_scenario_with_its_description():
     (["demo", "--no-mouse"], {"command": "demo", "no_mouse": True}),
     (["--no-mouse", "demo"], {"command": "demo", "no_mouse": True}),
     (["demo", "--values", "v.yaml", "--chart", "inferencepool@v1.4.0"],
-     {"values": "v.yaml", "chart": "inferencepool@v1.4.0", "no_mouse": False}),
-    (["--values", "v.yaml", "demo", "--scenario", "label-drift"], {"values": "v.yaml", "scenario": "label-drift"}),
+     {"values": ["v.yaml"], "chart": "inferencepool@v1.4.0", "no_mouse": False}),
+    (["--values", "v.yaml", "demo", "--scenario", "label-drift"], {"values": ["v.yaml"], "scenario": "label-drift"}),
     (["--chart", "demo", "demo", "--no-mouse"], {"chart": "demo", "command": "demo", "no_mouse": True}),
 ])
 def test_global_options_are_accepted_after_the_subcommand(argv, expect):

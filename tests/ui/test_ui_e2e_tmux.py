@@ -109,17 +109,23 @@ def _wizard_pid(name: str) -> int:
     raise AssertionError("the wizard's process was not found")
 
 
-def test_demo_from_setup_to_record(tmux, tmp_path, shared_dir, helm_bin):
+@pytest.mark.parametrize("size, no_color", [((100, 30), False), ((80, 24), True)], ids=["100x30", "80x24-NO_COLOR"])
+def test_demo_from_setup_to_record(tmux, tmp_path, shared_dir, helm_bin, size, no_color):
     env = _base_env(tmp_path, helm_bin)
     env["GAIE_TUI_CHART_DIRS"] = str(shared_dir / "charts")
+    if no_color:
+        env["NO_COLOR"] = "1"
     del env["GAIE_TUI_STATE_DIR"]
-    name = tmux(env, f"demo --record-dir {tmp_path / 'records'}")
+    name = tmux(env, f"demo --record-dir {tmp_path / 'records'}", size=size)
     _wait_for(name, "SIMULATED CLUSTER", 20)
     _wait_for(name, "matches 2 pod(s), 2 Ready", 30)
     assert "chart archive: local archive" in _screen(name)
     _keys(name, "C-n")
     _wait_for(name, "errors", 20)            # the Values screen's counts
-    assert "✗ 0 errors" in _screen(name)
+    values = _screen(name)
+    assert "✗ 0 errors" in values
+    if size[0] < 100:                          # the explanation is a strip under the editor: F2 opens it
+        assert "(F2:" in values and "│" not in values.split("\n")[4]
     _keys(name, "C-n")
     _wait_for(name, "Ready to approve", 30)
     _keys(name, "a")

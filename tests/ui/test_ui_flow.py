@@ -65,7 +65,7 @@ async def test_typo_in_editor_gives_diagnostic_on_that_line(app_factory, offline
         assert errs, "a typo must produce an error"
         assert any(d.line == row + 1 for d in errs), [(d.line, d.message) for d in errs]
         assert type(errs[0]).__name__ == "Diagnostic"      # core's own objects, no UI twin
-        assert "✗ 1 errors" in text_of(app, "#status")
+        assert "✗ 1 error  " in text_of(app, "#status")
         plist = scr.query_one("#problems", OptionList)
         assert f"{row + 1}:" in str(plist.get_option_at_index(0).prompt)
         editor.move_cursor((0, 0))
@@ -216,7 +216,7 @@ async def test_keymap_file_remaps_bindings(app_factory, offline):
         await setup_settled(pilot, app)
         await pilot.press("f10")
         assert await wait_until(pilot, lambda: app.screen.STEP == "values", 10)
-        assert ("Setup", "f10", "Next: values", "setup.next") in app.binding_rows()
+        assert ("Setup", "F10", "Next: values", "setup.next") in app.binding_rows()
 
 
 async def test_draft_saved_private_and_resumed(app_factory, offline):
@@ -347,7 +347,7 @@ def test_no_color_and_no_mouse_run(app_factory, monkeypatch):
             editor = app.screen.query_one("#editor")
             editor.insert("bogusKey: 1\n", (editor.document.line_count, 0))
             await pilot.pause(0.1)
-            assert "✗ 1 errors" in text_of(app, "#status")
+            assert "✗ 1 error  " in text_of(app, "#status")
             plist = app.screen.query_one("#problems", OptionList)
             prompts = [str(plist.get_option_at_index(i).prompt) for i in range(plist.option_count)]
             assert any(p.startswith("E ") for p in prompts), prompts   # a letter, not only a colour

@@ -107,13 +107,14 @@ async def test_a_typed_token_is_in_no_file_and_on_no_screen(app_factory, sim, mo
         editor.move_cursor((0, 5))
         await pilot.pause(0.2)
         shown.append(_screen_text(app))
-        # an error whose message holds the token goes to the log redacted
-        monkeypatch.setattr(type(app.screen), "_check", lambda *a: (_ for _ in ()).throw(ValueError(f"bad {TOKEN}")))
-        editor.move_cursor((editor.document.line_count - 1, 0))
-        await pilot.press("space")
-        await pilot.pause(0.3)
-        shown.append(_screen_text(app))
-        monkeypatch.undo()
+        # an error whose message holds the token goes to the log redacted (the patch undone alone:
+        # monkeypatch.undo() would also undo the isolated state folder of this test)
+        with monkeypatch.context() as patch:
+            patch.setattr(type(app.screen), "_check", lambda *a: (_ for _ in ()).throw(ValueError(f"bad {TOKEN}")))
+            editor.move_cursor((editor.document.line_count - 1, 0))
+            await pilot.press("space")
+            await pilot.pause(0.3)
+            shown.append(_screen_text(app))
         await pilot.press("backspace")
         await pilot.pause(0.7)
         await pilot.press("escape")                  # leave the editor

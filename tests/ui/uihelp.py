@@ -67,3 +67,13 @@ async def deployed(pilot, app, timeout: float = 90.0, *, from_review: bool = Fal
     """Approve and wait until the Deploy screen has the engine's answer."""
     await approve(pilot, app, from_review=from_review)
     assert await wait_until(pilot, lambda: app.screen.finished is not None, timeout)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows right now, as plain text (one line per row)."""
+    return "\n".join("".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips())
+
+
+def line_of(editor, start: str) -> int:
+    """The row of the first editor line whose content starts with `start`."""
+    return next(i for i, line in enumerate(editor.text.splitlines()) if line.strip().startswith(start))

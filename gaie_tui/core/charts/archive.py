@@ -249,10 +249,20 @@ def extract_chart(archive: Path, dest: Path, label: str = "") -> Path:
             continue
         target = root / rel
         try:
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _private_dirs(root, target.parent)
             fd = os.open(target, flags, 0o600)
         except OSError as exc:  # `templates` as a file and as a folder, a name too long …
             raise BadArchive(f"{label}: member {_shown(rel)} cannot be extracted ({exc.strerror or exc})", HINT) from None
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
     return root
+
+
+def _private_dirs(root: Path, folder: Path) -> None:
+    """Every missing folder from `root` down to `folder`, 0700 (`mkdir(parents=True)` makes the
+    intermediate ones with the default mode)."""
+    for part in reversed([folder, *folder.parents]):
+        if part == root or root not in part.parents:
+            continue
+        if not part.is_dir():
+            part.mkdir(mode=0o700)

@@ -16,7 +16,6 @@
 """
 from __future__ import annotations
 
-import atexit
 import copy
 import json
 import re
@@ -52,20 +51,13 @@ def find_helm(explicit: str | None = None) -> str | None:
 # ---------------------------------------------------------------------------------------------
 _EXTRACTED: dict[str, Path] = {}
 _EXTRACT_LOCK = threading.Lock()
-_TMP_ROOT: list[Path] = []
-
-
-def _cleanup() -> None:
-    for d in _TMP_ROOT:
-        shutil.rmtree(d, ignore_errors=True)
-
-
 def chart_dir(archive: Path) -> Path:
     """The chart as a folder for helm: folders are used in place; an archive is extracted once per
     process, only what helm needs (Chart.yaml, values, schema, templates/, crds/, charts/), under
     core.charts.archive's limits (members, sizes, no links, no names outside the folder), into a
-    private (0700) temporary folder removed when the process exits. An unsafe archive is a
-    UserError naming the member, never a traceback."""
+    private (0700) scratch folder of this process (core.scratch: removed when the process exits,
+    swept by the next start after a kill). An unsafe archive is a UserError naming the member,
+    never a traceback."""
     from ..charts import archive as chart_archive
 
     archive = Path(archive)
@@ -75,10 +67,8 @@ def chart_dir(archive: Path) -> Path:
     with _EXTRACT_LOCK:
         if key in _EXTRACTED:
             return _EXTRACTED[key]
-        if not _TMP_ROOT:
-            _TMP_ROOT.append(Path(tempfile.mkdtemp(prefix="gaie-tui-charts-")))
-            atexit.register(_cleanup)
-        dest = Path(tempfile.mkdtemp(dir=_TMP_ROOT[0]))
+        from ..scratch import process_folder
+        dest = Path(tempfile.mkdtemp(dir=process_folder("charts")))
         try:
             top = chart_archive.extract_chart(archive, dest)
         except BaseException:
@@ -100,13 +90,10 @@ def deep_check_source(src: Source, chart: Chart, *, helm: str | None = None, kno
                            "give the archive with --chart PATH.tgz or GAIE_TUI_CHART_DIRS, and install helm",
                            file=file)]
     values = src.values or {}
-    from ..safeio import private_temp_dir
-    tmp = private_temp_dir("gaie-tui-render-")
-    try:
+    from ..scratch import scratch
+    with scratch() as tmp:   # the user's values, rendered: never left behind, even after kill -9
         r = BatchRenderer(chart, helm_bin, tmp, folder=chart_dir(chart.archive))
         return sort_diagnostics(_analyse(src, chart, r, values, known), files=src.files)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _analyse(src: Source, chart: Chart, r: BatchRenderer, values: dict, known) -> list[Diagnostic]:
@@ -378,8 +365,9 @@ def _render_failed(src: Source, chart: Chart, stderr: str, known) -> list[Diagno
         return [Diagnostic("deep-skipped", "info", first.path, first.line, first.column,
                            f"the dead-setting analysis was skipped: these values do not render on their own "
                            f"({missing} is required and nothing sets it)",
-                           "check this file together with the layers that set it, in helm's order: "
-                           "gaie-tui validate --deep -f base.yaml -f this.yaml", file=first.file)]
+                           "check this file together with the layers that set it, in helm's order (base first): "
+                           "-f base.yaml -f this.yaml on the command line, --values base.yaml --values this.yaml "
+                           "for the wizard", file=first.file)]
     same = [d for d in errors if err.path and (d.path == err.path or d.path.startswith(err.path + ".")
                                                   or err.path.startswith(d.path + "."))]
     if same or (not err.path and errors):

@@ -61,7 +61,10 @@ class BatchRenderer:
 
     def _helm(self, chart_path: Path, values: dict) -> subprocess.CompletedProcess | None:
         path = self.workdir / f"values-{self._next()}.json"
-        path.write_text(json.dumps(values), encoding="utf-8")  # JSON is YAML; no re-quoting surprises
+        # the user's values (secrets included): 0600, created exclusively; JSON is YAML, no re-quoting
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(values))
         with self._lock:
             self.runs += 1
         try:
@@ -112,7 +115,8 @@ class BatchRenderer:
 
     def _batch(self, idx: list[int], variants: list[dict], results: list) -> int | None:
         parent = self.workdir / f"batch-{self._next()}"
-        (parent / "charts").mkdir(parents=True)
+        parent.mkdir(mode=0o700)
+        (parent / "charts").mkdir(mode=0o700)
         name = self.chart.knowledge.name
         deps = "".join(f"- name: {json.dumps(name)}\n  version: {json.dumps(self.chart.version)}\n"
                        f"  alias: gaietuivar{i}x\n" for i in idx)

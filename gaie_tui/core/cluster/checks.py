@@ -12,7 +12,9 @@ _RANK = {PASS: 0, SKIP: 0, WARN: 1, FAIL: 2}
 class Check:
     """`evidence` says what was seen; `looked_at` what was queried; `remedy` what to do about a
     warn/fail; `details` extra lines (matching pods, log lines); `actions` ids of actions the UI
-    can offer (e.g. "rollback")."""
+    can offer (e.g. "rollback"). `wizard_remedy` is the same advice in the wizard's own terms
+    (screens and keys), for a `remedy` that names a command line: the wizard never tells its
+    user to run a gaie-tui command or to pass a flag (`remedy_for`)."""
 
     id: str
     title: str
@@ -22,6 +24,7 @@ class Check:
     looked_at: str = ""
     details: list[str] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
+    wizard_remedy: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -31,8 +34,15 @@ class Check:
     def ok(self) -> bool:
         return self.status in (PASS, SKIP, WARN)
 
+    def remedy_for(self, *, wizard: bool = False) -> str:
+        """What to do, in the words of the front end that shows it."""
+        return (self.wizard_remedy or self.remedy) if wizard else self.remedy
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not d["wizard_remedy"]:      # most checks have one remedy: records and JSON stay as they were
+            del d["wizard_remedy"]
+        return d
 
     @classmethod
     def from_dict(cls, data: dict) -> Check:

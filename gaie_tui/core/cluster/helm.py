@@ -533,7 +533,7 @@ _RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
                           r"unable to build kubernetes objects|error validating data|"
                           r"is required|deprecated, migrate", re.I),
      "the chart could not be rendered with these values",
-     "fix the values (run `gaie-tui validate`); helm's message names the template and key"),
+     "fix the values (the values checker's findings name the key); helm's message names the template and key"),
 )
 
 

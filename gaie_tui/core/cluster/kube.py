@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-import yaml
-
 from ..errors import UserError
 from ..redact import redact
 
@@ -65,11 +63,7 @@ def _load_files(paths: list[Path]) -> tuple[dict[str, dict], dict[str, dict], st
     for path in paths:
         if not path.is_file():
             continue
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ClusterError(f"cannot read kubeconfig {path}: {exc}", "fix or remove the file",
-                               kind="config") from None
+        data = _read_kubeconfig(path)
         if not isinstance(data, dict):
             raise ClusterError(f"kubeconfig {path} is not a mapping", "fix or remove the file", kind="config")
         current = current or str(data.get("current-context") or "")
@@ -80,6 +74,27 @@ def _load_files(paths: list[Path]) -> tuple[dict[str, dict], dict[str, dict], st
             if isinstance(item, dict) and item.get("name") and item["name"] not in clusters:
                 clusters[item["name"]] = item.get("cluster") or {}
     return contexts, clusters, current
+
+
+KUBECONFIG_MAX_BYTES = 16 * 1024 * 1024   # many contexts with embedded certificates stay far below
+
+
+def _read_kubeconfig(path: Path) -> dict:
+    """One kubeconfig file under the bounded loader's budget (size, aliases, nesting): a file we
+    did not write must not be able to hang or exhaust the wizard before its first frame."""
+    from ..charts.safeyaml import load
+    try:
+        if path.stat().st_size > KUBECONFIG_MAX_BYTES:
+            raise ClusterError(f"kubeconfig {path} is {path.stat().st_size / 1024 / 1024:.1f} MB; files over "
+                               f"{KUBECONFIG_MAX_BYTES // 1024 // 1024} MB are not read", "fix or remove the file",
+                               kind="config")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClusterError(f"cannot read kubeconfig {path}: {exc}", "fix or remove the file", kind="config") from None
+    try:
+        return load(text, f"kubeconfig {path}", max_bytes=KUBECONFIG_MAX_BYTES, hint="fix or remove the file") or {}
+    except UserError as exc:
+        raise ClusterError(exc.message, exc.hint, kind="config") from None
 
 
 def list_contexts(kubeconfig: str | None = None) -> tuple[list[ContextInfo], str | None]:

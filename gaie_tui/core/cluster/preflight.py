@@ -62,6 +62,8 @@ def values_check(values, chart) -> Check:
     remedy = (f"run `{command}` for details; if it keeps failing, report it with "
               "gaie-tui.log from the state folder")
     title = "Values file" if layered is None else f"Values files ({len(files)} layers)"
+    in_wizard = ("the Values screen (esc) shows the details; if it keeps failing, report it with "
+                 "gaie-tui.log from the state folder")
     try:
         from ..check import checker
         from ..values.diagnostics import counts
@@ -69,11 +71,12 @@ def values_check(values, chart) -> Check:
     except Exception as exc:  # noqa: BLE001 - a checker bug must not hide the rest of preflight
         from ..errorlog import describe, write_error_log
         write_error_log(exc, "values checker")
-        return Check("values", title, FAIL, f"could not check the values: {describe(exc)}", remedy, looked)
+        return Check("values", title, FAIL, f"could not check the values: {describe(exc)}", remedy, looked,
+                     wizard_remedy=in_wizard)
     crashed = [d for d in diags if d.code in COULD_NOT_CHECK_CODES]
     if crashed:
         return Check("values", title, FAIL, f"could not check the values: {redact(crashed[0].message)}",
-                     remedy, looked, [redact(d.message) for d in crashed[1:12]])
+                     remedy, looked, [redact(d.message) for d in crashed[1:12]], wizard_remedy=in_wizard)
     c = counts(diags)
     errs = [d for d in diags if d.severity == "error"]
     warns = [d for d in diags if d.severity == "warning"]
@@ -83,7 +86,8 @@ def values_check(values, chart) -> Check:
         return Check("values", title, FAIL, f"{_n(c.get('error', 0), 'error')}, "
                      f"{_n(c.get('warning', 0), 'warning')}",
                      f"fix the errors ({command} shows hints); helm would silently ignore or "
-                     "misread these keys", looked, details)
+                     "misread these keys", looked, details,
+                     wizard_remedy="fix them on the Values screen (esc): each says what to do")
     if warns:
         return Check("values", title, WARN, _n(len(warns), "warning"), "read them; deploy if intended",
                      looked, details)
@@ -216,10 +220,10 @@ def _cluster_checks(cluster, exp: Expected, ns: str, create_namespace: bool, rel
     if ns_exists:
         add(Check("namespace", "Namespace", PASS, f"{ns} exists", "", looked))
     elif create_namespace:
-        add(Check("namespace", "Namespace", PASS, f"{ns} does not exist; helm will create it (agreed)", "", looked))
+        add(Check("namespace", "Namespace", PASS, f"{ns} does not exist; helm will create it (--create-namespace is in the plan)", "", looked))
     else:
         add(Check("namespace", "Namespace", FAIL, f"{ns} does not exist",
-                  f"create it (kubectl create namespace {ns}) or agree to --create-namespace", looked))
+                  f"create it (kubectl create namespace {ns}) or agree to --create-namespace", looked, wizard_remedy=f"create it (kubectl create namespace {ns}), or choose a namespace that exists on Setup"))
 
     # CRDs for every custom kind rendered
     kinds: dict[tuple[str, str], str] = {}
@@ -236,7 +240,7 @@ def _cluster_checks(cluster, exp: Expected, ns: str, create_namespace: bool, rel
         if served:
             add(Check(cid, f"{kind} CRD", PASS, f"{plural}.{g} served at {api}", "", looked))
         else:
-            add(Check(cid, f"{kind} CRD", FAIL, f"{plural}.{g} is not served at {api}: the chart renders a {kind}, "
+            add(Check(cid, f"{kind} CRD", FAIL, f"{plural}.{g} is not served at {api}: the chart renders {kind} objects, "
                       "helm would fail with 'no matches for kind'", CRD_HINTS.get(kind, f"install the CRD for {kind}"),
                       looked))
 

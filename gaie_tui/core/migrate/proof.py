@@ -14,11 +14,9 @@ the old chart ignored and the new one reads. Anything else is *lost*.
 from __future__ import annotations
 
 import json
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from ..charts.store import Chart
 from ..check.deep import chart_dir
@@ -82,9 +80,8 @@ def prove(src: Chart, old_values: dict, dst: Chart, new_values: dict, *, helm: s
 def prove_many(cases: list[Case], *, helm: str) -> list[Proof]:
     """Proofs for many migrations, sharing helm runs: every render of one chart goes into the
     same batch (tests prove a whole matrix of versions and providers this way)."""
-    import shutil
-    tmp = Path(tempfile.mkdtemp(prefix="gaie-tui-proof-"))
-    try:
+    from ..scratch import scratch
+    with scratch() as tmp:   # both sets of values, rendered: private, swept after a kill
         jobs: dict[tuple, tuple[Chart, list[dict]]] = {}
         seen: dict[tuple, int] = {}
         slots: list[tuple[tuple, list[int], tuple, list[int]]] = []
@@ -112,8 +109,6 @@ def prove_many(cases: list[Case], *, helm: str) -> list[Proof]:
                        for k, (ch, vals) in jobs.items()}
             for k, f in futures.items():
                 rendered[k] = f.result()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return [compare(rendered[ko][io[0]], [rendered[ko][i] for i in io[1:]], rendered[kn][i_n[0]],
                     [rendered[kn][i] for i in i_n[1:]], c.src, c.dst, c.explained)
             for c, (ko, io, kn, i_n) in zip(cases, slots, strict=True)]

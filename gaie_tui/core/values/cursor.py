@@ -49,3 +49,20 @@ def path_by_indentation(text: str, line: int) -> str | None:
     for _, s in stack:
         path += s if s.startswith("[") else (f".{s}" if path else s)
     return path or None
+
+
+def setting_under_cursor(text: str, line: int, column: int):
+    """(dotted path, keys, value) of the setting under a 1-based cursor: keys and value from the
+    parser when the text parses (value None when it has none), else (path by indentation, None, None)."""
+    from .diagnostics import format_path
+    from .source import get, parse, path_keys_at
+    try:
+        src = parse(text)
+    except Exception:  # noqa: BLE001 - mid-typing: go by indentation
+        src = None
+    if src is not None and src.positions:
+        keys = path_keys_at(src, line, column)
+        if keys is not None:
+            return format_path(keys), tuple(keys), get(src.values, keys)
+        return None, None, None
+    return path_by_indentation(text, line), None, None

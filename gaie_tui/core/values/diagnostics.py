@@ -95,10 +95,15 @@ def has_errors(diags) -> bool:
     return any(d.severity == "error" for d in diags)
 
 
-def summary(diags) -> str:
+_MARKS = {"error": "✗", "warning": "⚠", "info": "i"}
+
+
+def summary(diags, *, marks: bool = False) -> str:
+    """`1 error, 2 warnings, 0 infos`; with `marks` (a status line read without colour):
+    `✗ 1 error  ⚠ 2 warnings  i 0 infos`."""
     c = counts(diags)
-    parts = [f"{c[s]} {s}{'' if c[s] == 1 else 's'}" for s in SEVERITIES]
-    return ", ".join(parts)
+    parts = [f"{_MARKS[s] + ' ' if marks else ''}{c[s]} {s}{'' if c[s] == 1 else 's'}" for s in SEVERITIES]
+    return ("  " if marks else ", ").join(parts)
 
 
 def shown_value(v) -> str:

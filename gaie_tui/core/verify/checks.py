@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..cluster.checks import FAIL, PASS, SKIP, WARN, Check
 from . import drift
 from .expected import EXT_PROC_PORT, Expected
-from .pods import container_ports, pod_ready, restarts, similar_selector, statuses, waiting
+from .pods import container_ports, pod_ready, restarts, selector_text, similar_selector, statuses, waiting
 from .snapshot import LOG_TAIL, Snapshot
 
 MAX_LISTED = 10
@@ -27,11 +27,12 @@ def model_server_check(exp: Expected, pods: list[dict], similar: list[dict], *, 
     looked = f"pods in namespace {exp.namespace} with labelSelector {sel_text}"
     title = "Model-server pods behind the pool"
     if not pods:
-        guess, count = similar_selector(exp.pool_selector, similar)
+        guess, count = similar_selector(exp.pool_selector, similar, target_ports=exp.target_ports,
+                                        release=exp.release)
         if guess:
             wanted = ", ".join(f"{k}: \"{v}\"" for k, v in guess.items())
-            return Check(id_, title, FAIL, f"no pod matches {sel_text}; {count} pod(s) carry {wanted} instead "
-                         "(model-server label drift)",
+            return Check(id_, title, FAIL, f"no pod matches {sel_text}; {count} pod(s) carry {selector_text(guess)} "
+                         "instead (model-server label drift)",
                          f"set {match_labels_path} to {{{wanted}}} (llm-d renamed llm-d.ai/inferenceServing to "
                          "llm-d.ai/inference-serving in early 2026)", looked_at=looked)
         return Check(id_, title, none_status, f"no pod matches {sel_text}",

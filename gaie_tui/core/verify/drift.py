@@ -244,10 +244,12 @@ def drift_checks(exp, snap) -> list[Check]:
         fold = (f", or, if the change is wanted, fold it into the values ({key}) and upgrade, so the next upgrade "
                 "does not undo it" if key else "; no values key sets this field (the chart writes it itself), so "
                 "a change made by hand is undone by the next upgrade")
+        in_wizard = (f"deploy the release's values again to put {_show(f.release)} back (Values → Review → approve: "
+                     "the upgrade restores it)")
         out.append(Check(
             f"drift-{slug}", f"Changed outside helm: {f.kind} {f.name} {f.path}", f.status,
             f"{what}: the release has {_show(f.release)}, the cluster has {_show(f.live)}", back + fold,
-            f"{f.kind} {f.name} in {exp.namespace} against the release's manifest"))
+            f"{f.kind} {f.name} in {exp.namespace} against the release's manifest", wizard_remedy=in_wizard + fold))
     return out
 
 

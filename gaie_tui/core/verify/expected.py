@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import yaml
-
 from ..names import epp_name
 from . import drift
 
@@ -45,10 +43,18 @@ class Expected:
         return ",".join(f"{k}={v}" for k, v in sorted(self.pool_selector.items()))
 
 
+MANIFEST_MAX_BYTES = 32 * 1024 * 1024   # this chart renders ~30 kB; a release's manifest is helm's output
+
+
 def parse_manifest(text: str, namespace: str) -> list[dict]:
-    """The objects of a rendered manifest (namespace filled in where helm would)."""
+    """The objects of a rendered manifest (namespace filled in where helm would). The manifest is
+    helm's output for a chart and a release we did not write: read under the bounded loader's
+    budget (size, aliases, nesting), a broken one is a UserError, never a traceback."""
+    from ..charts.safeyaml import load_all
     out = []
-    for doc in yaml.safe_load_all(text or ""):
+    for doc in load_all(text or "", "the manifest helm rendered", max_bytes=MANIFEST_MAX_BYTES,
+                        hint="look at it with helm template / helm get manifest; the chart or the release "
+                             "holds something gaie-tui cannot read"):
         if isinstance(doc, dict) and doc.get("kind"):
             meta = doc.setdefault("metadata", {})
             if doc["kind"] not in _CLUSTER_KINDS:

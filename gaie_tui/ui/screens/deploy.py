@@ -4,6 +4,8 @@ cancel — and, when it did not succeed, the explanation and the actions that fi
 the engine read (roll back, uninstall, ask again), or back to the values."""
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -80,17 +82,14 @@ class DeployScreen(WizardScreen):
             ind.update(f"↓ {self.unseen} new lines — press f to follow")
 
     def on_checks_seen(self, msg: ChecksSeen) -> None:
+        """What the watcher sees while helm waits, as it sees it: the failing and still-waiting
+        checks with their reasons (CrashLoopBackOff, ImagePullBackOff …) and the newest lines of the
+        EPP's log — a crash loop is visible here long before helm's timeout."""
         if msg.phase != "deploy" or not self.run.helm_running:
             return
-        bad = [c for c in msg.checks if c.status == "fail" or (c.status == "warn" and c.evidence.startswith("waiting"))]
         obs = self.query_one("#observed", Static)
         obs.display = True
-        if bad:
-            obs.update(Text(_visible("while helm waits: " + "; ".join(
-                f"{'✗' if c.status == 'fail' else '…'} {c.title}: {c.evidence.removeprefix('waiting: ')}"
-                for c in bad[:2]))))
-        else:
-            obs.update("while helm waits: every check passes so far")
+        obs.update(Text(_visible("\n".join(observed_lines(msg.checks)))))
 
     def on_engine_event(self, msg: EngineEvent) -> None:
         ev = msg.event
@@ -288,3 +287,24 @@ def _release_words(state) -> str:
     if state.status == "unknown":
         return f"The release state is UNKNOWN: {state.error}. Ask again once the cluster answers."
     return f"The release is {state.status}" + (f" (revision {state.revision})." if state.revision else ".")
+
+
+OBSERVED_LOG_LINES = 3
+_POD_STATUS = re.compile(r"^[^:]+: (Pending|Running|Succeeded|Failed|Unknown|\?), (Ready|not Ready), restarts")
+
+
+def observed_lines(checks) -> list[str]:
+    """The Deploy screen's view of the cluster while helm waits: a line per failing or waiting
+    check (failures first), then the newest EPP log lines the checks quote."""
+    bad = [c for c in checks if c.status == "fail"] + \
+          [c for c in checks if c.status == "warn" and c.evidence.startswith("waiting")]
+    if not bad:
+        return ["while helm waits: every check passes so far"]
+    out = ["while helm waits, the cluster shows:"]
+    out += [f"{'✗' if c.status == 'fail' else '…'} {c.title}: {c.evidence.removeprefix('waiting: ')}" for c in bad[:3]]
+    logs: list[str] = []
+    for c in bad:
+        if c.id in ("epp-pods", "epp-logs"):
+            logs += [d for d in c.details if not _POD_STATUS.match(d) and d not in logs]
+    out += [f"  │ {line}" for line in logs[-OBSERVED_LOG_LINES:]]
+    return out

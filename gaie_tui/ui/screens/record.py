@@ -51,10 +51,10 @@ class RecordScreen(WizardScreen):
 
     def _show(self) -> None:
         from ...core.deploy.record import STATUS_WORDS
-        from ...core.draft import discard_draft
         from ...core.textsafe import visible
+        from ..state import discard_own_draft
         out = self.run.outcome
-        discard_draft()  # the run is recorded: the draft has done its job
+        discard_own_draft(self.app.state)  # the run is recorded: this session's draft has done its job
         where = os.path.abspath(out.record_dir) if out.record_dir else "(no record)"
         demo = ""
         if self.app.simulated_banner and getattr(self.app.session, "record_dir_is_temporary", False):
@@ -70,8 +70,8 @@ class RecordScreen(WizardScreen):
                  f"· {out.plan.chart_name} {out.plan.chart_version} as {out.plan.release} in {out.plan.namespace}",
                  f"· outcome: {out.status} — {words}",
                  f"· helm: revision {out.revision}" if out.revision else "· helm: no revision deployed",
-                 f"· verification: {n['pass']} passed, {n['warn']} warnings, {n['fail']} failed, {n['skip']} skipped"
-                 if checks else "· verification: not run"]
+                 f"· verification: {n['pass']} passed, {_n(n['warn'], 'warning')}, {n['fail']} failed, "
+                 f"{n['skip']} skipped" if checks else "· verification: not run"]
         lines += [f"  ✗ {c.title}: {c.evidence}" for c in fails]
         self.query_one("#record-summary", Static).update(Text(visible("\n".join(lines))))
         self.set_status(visible(f"record: {where}"))
@@ -96,3 +96,7 @@ class RecordScreen(WizardScreen):
 
     def palette_commands(self):
         return [("Record: copy path", "c", self.action_copy_path), ("Record: open", "o", self.action_open)]
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

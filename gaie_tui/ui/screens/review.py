@@ -28,7 +28,7 @@ def check_lines(checks, *, remedies: bool = True) -> list[str]:
     for c in checks:
         out.append(f"{MARKS.get(c.status, '?')} {c.title}: {c.evidence}")
         if remedies and c.status == "fail" and c.remedy:
-            out.append(f"    → {c.remedy}")
+            out.append(f"    → {c.remedy_for(wizard=True)}")
     return out
 
 
@@ -73,39 +73,25 @@ class ReviewScreen(WizardScreen):
         self.query_one(f"#{wid}", Static).update(Text(visible(text)))
 
     # ---- the run ------------------------------------------------------------------------------
-    def _values_name(self) -> str:
-        st = self.app.state
-        if st.values_file and st.values_text == st.values_file_text:
-            return st.values_file
-        return "the wizard's editor" + (f" (edited from {st.values_file})" if st.values_file else "")
-
     @guarded
     def build(self) -> None:
-        import yaml
-
-        from ...core.check.checker import check_text
         from ...core.deploy.diff import deviations
-        from ...core.deploy.plan import ValuesLayer
         from ...core.errors import UserError
         st = self.app.state
         session = self.app.session
         self.chart = session.chart(st.chart_ref)
-        text = st.values_text or ""
-        st.diagnostics = check_text(text, self.chart)
+        text = st.effective_text()
+        st.diagnostics = st.check(self.chart)
         a = st.answers
         create_ns = bool(not st.offline and st.known_namespaces is not None and a.namespace not in st.known_namespaces)
-        key = (text, st.chart_ref, a, st.context, st.offline, create_ns)
+        key = (st.layer_texts(), st.chart_ref, a, st.context, st.offline, create_ns)
         self.blockers = []
         errors = [d for d in [*st.diagnostics, *st.deep_diagnostics] if d.severity == "error"]
         if errors:
             self.blockers.append(f"{len(errors)} error(s) in the values: fix them on Values (esc)")
         if st.offline:
             self.blockers.append("offline: no cluster, so the deploy is unavailable (review only)")
-        try:
-            values = yaml.safe_load(text) or {}
-        except yaml.YAMLError:
-            values = {}
-        devs = deviations(self.chart, values if isinstance(values, dict) else {})
+        devs = deviations(self.chart, st.merged_values())
         self._put("deviations", "DEVIATIONS FROM THE CHART DEFAULTS\n" + ("\n".join(f"· {d}" for d in devs) or "· none"))
         warns = [d for d in st.diagnostics if d.severity != "error"]
         self._put("warnings", "REMAINING WARNINGS\n" + ("\n".join(
@@ -119,7 +105,7 @@ class ReviewScreen(WizardScreen):
         elif run is not None:
             run.close("cancelled", "a new plan was reviewed before this run finished")
         try:
-            plan = session.plan(self.chart, [ValuesLayer(self._values_name(), text)], release=a.release,
+            plan = session.plan(self.chart, st.plan_layers(), release=a.release,
                                 namespace=a.namespace, create_namespace=create_ns)
         except UserError as exc:
             st.run = self.run = None
@@ -213,7 +199,7 @@ class ReviewScreen(WizardScreen):
             tail = "a approves · c copies the helm command"
         else:
             tail = f"{self.busy or 'reviewing'}…"
-        self.set_status(f"✗ {n_err} errors  ⚠ {n_warn} warnings  · {tail}")
+        self.set_status(f"✗ {n_err} error{'' if n_err == 1 else 's'}  ⚠ {n_warn} warning{'' if n_warn == 1 else 's'}  · {tail}")
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters) -> bool | None:

@@ -335,7 +335,7 @@ class SetupScreen(WizardScreen):
         except ValueError as exc:
             out.update(visible(f"✗ {exc}"))
             return
-        out.update(visible(selector_matches(sel, self._pods).describe()))
+        out.update(visible(selector_matches(sel, self._pods, target_ports=st.answers.target_ports, release=self.target()[2]).describe()))
 
     # ---- as-you-type ------------------------------------------------------------------------
     @on(Input.Changed, "#release")

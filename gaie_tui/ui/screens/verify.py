@@ -145,22 +145,7 @@ class VerifyScreen(WizardScreen):
         self._show_details()
 
     def _say(self) -> None:
-        rows = list(self.rows.values())
-        counts = {s: sum(1 for r in rows if shown_status(r) == s) for s in ("pass", "fail", "warn", "wait", "skip")}
-        if counts["fail"]:
-            overall = "FAILING"
-        elif counts["wait"]:
-            overall = "settling"
-        else:
-            overall = "all checks pass" if not counts["warn"] else "passing with warnings"
-        run = self.run
-        record = ""
-        if run is not None and run.outcome.finished and run.outcome.record_dir:
-            record = "  · record written (ctrl+n)"
-        elif run is not None and run.running:
-            record = "  · ctrl+n judges now and writes the record"
-        self.set_status(f"{overall}: ✓ {counts['pass']} ✗ {counts['fail']} ⚠ {counts['warn']} … {counts['wait']}"
-                        f" - {counts['skip']}{'  (paused)' if self.paused else ''}{record}")
+        self.set_status(summary_line(list(self.rows.values()), paused=self.paused, run=self.run))
 
     @on(DataTable.RowHighlighted, "#checks")
     def _row(self) -> None:
@@ -184,7 +169,7 @@ class VerifyScreen(WizardScreen):
         if c.details:
             text += ["Evidence:"] + [f"  {d}" for d in c.details]
         if c.remedy:
-            text += ["", f"What to do: {c.remedy}"]
+            text += ["", f"What to do: {c.remedy_for(wizard=True)}"]
         new = visible("\n".join(text))
         if getattr(self, "_details_text", None) != new:
             self._details_text = new
@@ -203,3 +188,28 @@ class VerifyScreen(WizardScreen):
     def palette_commands(self):
         return [("Verify: refresh now", "r", self.action_refresh), ("Verify: pause refresh", "p", self.action_pause),
                 ("Verify: the record", "ctrl+n", self.action_next)]
+
+
+_COUNTED = (("pass", "✓", "pass", "pass"), ("fail", "✗", "failed", "failed"), ("warn", "⚠", "warning", "warnings"),
+            ("wait", "…", "settling", "settling"), ("skip", "-", "skipped", "skipped"))
+
+
+def summary_line(checks, *, paused: bool = False, run=None) -> str:
+    """The Verify status line, counted as the rows show them: `passing: ✓ 8 pass · - 1 skipped` —
+    a skipped check is not a pass, a warning is said as one, nothing counted that is not there."""
+    counts = {s: sum(1 for c in checks if shown_status(c) == s) for s, *_ in _COUNTED}
+    if counts["fail"]:
+        overall = "FAILING"
+    elif counts["wait"]:
+        overall = "settling"
+    elif counts["warn"]:
+        overall = "passing with warnings"
+    else:
+        overall = "passing" if counts["pass"] else "nothing checked yet"
+    parts = [f"{mark} {counts[s]} {one if counts[s] == 1 else many}" for s, mark, one, many in _COUNTED if counts[s]]
+    record = ""
+    if run is not None and run.outcome.finished and run.outcome.record_dir:
+        record = "  · record written (ctrl+n)"
+    elif run is not None and run.running:
+        record = "  · ctrl+n judges now and writes the record"
+    return f"{overall}: {' · '.join(parts) or 'no checks'}{'  (paused)' if paused else ''}{record}"

@@ -1,26 +1,40 @@
 """The YAML values editor: TextArea with diagnostics marks applied through the documented
-`get_line` stylize hook (no private API), refreshed with `notify_style_update()`."""
+`get_line` stylize hook (no private API), refreshed with `notify_style_update()`; Enter keeps the
+YAML indentation; tabs are shown (→) and `untab()` turns those in the indentation into spaces;
+keys are applied in the order they were typed, even in a burst (`InOrderKeys`)."""
 from __future__ import annotations
+
+import re
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.reactive import reactive
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
+
+from .inorder import InOrderKeys
 
 _STYLES = {
     "error": Style(underline=True, bold=True, color="red"),
     "warning": Style(underline=True, color="yellow"),
     "info": Style(underline=True),
 }
+TAB_MARK = "→"                        # a tab, drawn in the cells it takes (the glyph, not a colour, says it)
+_TAB_STYLE = Style(color="yellow", bold=True)
+# a line that opens a block: `key:`, `key: |`, `- key:` (a trailing comment allowed)
+_OPENS_BLOCK = re.compile(r"""^[^#'"]*?:\s*([|>][-+0-9]*)?\s*(#.*)?$""")
 
 
-class ValuesEditor(TextArea):
+class ValuesEditor(InOrderKeys, TextArea):
     """A code editor for values.yaml that underlines the spans diagnostics point at.
 
     Over a slow link every byte counts: TextArea repaints its whole visible area when the cursor
     moves. Here a cursor move repaints only the rows between the old and the new selection, and an
     edit that keeps the line count repaints only its rows; anything else repaints everything.
+
+    Keys are applied in the order they were typed, even when a slow link delivers several in one
+    read (`InOrderKeys`).
     """
 
     selection = reactive(Selection(), init=False, always_update=True, repaint=False)
@@ -32,6 +46,49 @@ class ValuesEditor(TextArea):
         self.cursor_blink = blink
         self.indent_width = 2
         self._marks: dict[int, list[tuple[int, int, str]]] = {}
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Enter keeps the YAML indentation; every other key goes on to InOrderKeys (bound keys in
+        the order they were typed) and TextArea."""
+        if event.key == "enter" and not self.read_only:
+            event.stop()
+            event.prevent_default()      # neither InOrderKeys nor TextArea: TextArea inserts a bare newline
+            self._restart_blink()
+            self._newline()
+
+    def handled_here(self, event: events.Key) -> bool:
+        """Whether TextArea._on_key handles this key itself (mirrors it in Textual 8.2.8)."""
+        if self.read_only:
+            return False
+        if event.is_printable or event.key == "enter":
+            return True
+        return self.tab_behavior == "indent" and event.key in ("tab", "escape")
+
+    def _newline(self) -> None:
+        """A new line with the indentation YAML wants next: the current line's, one level more after
+        a line that opens a block (`key:`, `key: |`), aligned with the key after a list dash."""
+        start, end = self.selection
+        row, col = start
+        line = self.document.get_line(row)
+        before = line[:col]
+        indent = before[: len(before) - len(before.lstrip(" "))]
+        content = before.strip()
+        if content.startswith("- "):
+            indent += " " * (len(before) - len(before.lstrip(" -")) - len(indent))   # under the item's key
+        if content and not content.startswith("#") and _OPENS_BLOCK.match(content.removeprefix("- ")):
+            indent += " " * self.indent_width
+        self._replace_via_keyboard("\n" + indent, start, end)
+
+    def untab(self) -> int:
+        """Every tab in the indentation becomes two spaces (YAML allows no tab there); the count."""
+        count = 0
+        for row in range(self.document.line_count):
+            line = self.document.get_line(row)
+            lead = line[: len(line) - len(line.lstrip(" \t"))]
+            if "\t" in lead:
+                count += lead.count("\t")
+                self.replace(lead.replace("\t", " " * self.indent_width), (row, 0), (row, len(lead)))
+        return count
 
     def set_diagnostics(self, diags) -> None:
         """diags: objects with line/column (1-based) and severity. Only repaints when marks change."""
@@ -94,6 +151,8 @@ class ValuesEditor(TextArea):
             line = masked
         for start, end, severity in self._marks.get(line_index, ()):
             line.stylize(_STYLES.get(severity, _STYLES["info"]), start, end)
+        if "\t" in line.plain:
+            line = _show_tabs(line, self.indent_width)
         return line
 
 
@@ -118,3 +177,21 @@ def _token_end(text: str, start: int) -> int:
     while end < len(text) and text[end] not in " :#\t":
         end += 1
     return end
+
+
+def _show_tabs(line: Text, size: int) -> Text:
+    """Each tab drawn as TAB_MARK padded to the cells it takes (the next tab stop), so the cursor
+    stays where TextArea puts it (it measures tabs expanded to the same stops)."""
+    out = Text(style=line.style, end=line.end, no_wrap=line.no_wrap)
+    col = 0
+    for part in line.split("\t", include_separator=True):
+        tab = part.plain.endswith("\t")
+        if tab:
+            part.right_crop(1)
+        out.append_text(part)
+        col += part.cell_len
+        if tab:
+            width = size - (col % size)
+            out.append(TAB_MARK + " " * (width - 1), _TAB_STYLE)
+            col += width
+    return out

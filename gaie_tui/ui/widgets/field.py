@@ -15,6 +15,8 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Input
 
+from .inorder import InOrderKeys
+
 LABEL_WIDTH = 13   # 12 cells of label, one of space
 
 
@@ -55,8 +57,9 @@ class Labelled:
         return lines
 
 
-class FieldInput(Labelled, Input):
-    """A compact Input with its label beside it, in one widget."""
+class FieldInput(Labelled, InOrderKeys, Input):
+    """A compact Input with its label beside it, in one widget; keys applied in the order they were
+    typed (`ab⌫c` is `ac` even when a slow link delivers it in one read)."""
 
     COMPONENT_CLASSES = Input.COMPONENT_CLASSES | {"field--label"}
 

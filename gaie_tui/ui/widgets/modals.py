@@ -159,3 +159,68 @@ class AskPath(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class MigrationResult(ModalScreen[bool]):
+    """What a migration did — per file what moved, what has no equivalent, what takes effect now —
+    and its proof (equal / intentionally different / lost): use the migrated values, or keep mine."""
+
+    BINDINGS = [Binding("escape,n", "no", "Keep mine", id="migration.keep"),
+                Binding("y", "yes", "Use migrated", id="migration.use")]
+
+    def __init__(self, result, *, proven: bool) -> None:
+        super().__init__()
+        self.result, self.proven = result, proven
+
+    def lines(self) -> list[str]:
+        from ...core.values.diagnostics import format_path
+        r = self.result
+        out = [f"Migrated from {r.src.name} {r.src.version} to {r.dst.name} {r.dst.version}", ""]
+        for f in r.files:
+            out.append(f.name)
+            out += [f"  moved  {format_path(m.old)} → {format_path(m.new)}" for m in f.moved]
+            out += [f"  no equivalent  {format_path(d.old)}: {d.reason} (kept, commented out)" for d in f.dropped]
+            out += [f"  takes effect now  {format_path(k)}" for k in f.newly_read]
+            if not (f.moved or f.dropped or f.newly_read):
+                out.append("  nothing to move")
+        out.append("")
+        proof = r.proof
+        if proof is None:
+            out.append("PROOF: not made — " + ("no chart archive or no helm here to render both charts"
+                                               if not self.proven else "skipped"))
+        elif proof.error:
+            out.append(f"PROOF: could not be made — {proof.error}")
+        else:
+            counts = {v: sum(1 for f in proof.facets if f.verdict == v)
+                      for v in ("equal", "intentionally different", "lost")}
+            out.append(f"PROOF: {counts['equal']} equal, {counts['intentionally different']} intentionally "
+                       f"different, {counts['lost']} lost" + (" — nothing is lost" if not proof.lost else ""))
+            marks = {"equal": "=", "intentionally different": "~", "lost": "✗"}
+            for f in proof.facets:
+                if f.verdict != "equal":
+                    out.append(f"  {marks.get(f.verdict, '?')} {f.thing} {f.aspect}: {f.old or '(absent)'} → "
+                               f"{f.new or '(absent)'}" + (f" ({f.why})" if f.why else ""))
+        return out
+
+    def compose(self) -> ComposeResult:
+        from ...core.textsafe import visible
+        lost = self.result.proof is not None and bool(self.result.proof.lost)
+        with Vertical(id="dialog", classes="wide danger" if lost else "wide"):
+            with VerticalScroll(id="migration-body"):
+                yield Static(visible("\n".join(self.lines())), id="migration-text", markup=False)
+            yield Static("y use the migrated values (Review shows the proof) · n/esc keep mine", classes="hint")
+            with Horizontal(id="buttons"):
+                yield ActionButton("Use migrated", id="yes", variant="warning" if lost else "primary")
+                yield ActionButton("Keep mine", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no").focus()
+
+    def on_action_button_pressed(self, event: ActionButton.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_no(self) -> None:
+        self.dismiss(False)
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
