@@ -23,6 +23,7 @@ class WizardState:
     said_offline: bool = False
     known_namespaces: list | None = None    # from the cluster; None offline
     run: object | None = None               # the core DeployEngine of the approved (or reviewed) plan
+    migration: object | None = None
 
     @property
     def errors(self) -> int:
