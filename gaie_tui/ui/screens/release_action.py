@@ -84,7 +84,8 @@ class ActionScreen(DayTwoScreen):
             self.query_one("#action-values").display = False
         self.query_one("#action-progress").display = False
         self._show()
-        self.query_one("#action-approve", ActionButton).focus()
+        # the plan stays at the top of the screen: focusing the button must not scroll it away
+        self.query_one("#action-approve", ActionButton).focus(scroll_visible=False)
 
     def _put(self, wid: str, text: str) -> None:
         from ...core.textsafe import visible
