@@ -128,6 +128,7 @@ class SetupScreen(WizardScreen):
         self._proposed = ""          # the image used when the field is left empty
         self._pulls: dict = {}       # image → core PullStatus seen
         self._pull_timer = None
+        self._image_text: tuple[str, str] | None = None   # the choices in full, and in two lines
 
     def compose_body(self) -> ComposeResult:
         st = self.app.state
@@ -156,14 +157,13 @@ class SetupScreen(WizardScreen):
             yield Static("", id="image-status", classes="note", markup=False)
             yield Choice(lambda: self._image_options(), prompt="(asking the registries…)", label="Choices",
                          id="image-choice")
+            yield Static("", id="image-options", classes="note", markup=False)
             yield Choice([("none", NONE)], value=NONE, label="HF secret", id="hf-secret")
             yield Tick("zmq 5557 for KV-cache events", a.zmq, label="Ports", id="zmq")
             yield Tick("Prometheus ServiceMonitor", a.monitoring, label="Monitoring", id="monitoring")
             yield FieldInput(",".join(f"{k}={v}" for k, v in a.selector.items()), label="Selector",
                              id="selector")
             yield Static("", id="matches", classes="note", markup=False)
-            # the EPP images side by side, below the form's short rows (it is a long read)
-            yield Static("", id="image-options", classes="note", markup=False)
             yield ActionButton("Next: values  (ctrl+n)", id="next", variant="primary")
 
     def _initial_chart(self, fams) -> tuple[str, str]:
@@ -411,20 +411,27 @@ class SetupScreen(WizardScreen):
         if pick is not None:
             self._proposed = pick.image
         self._update_image_placeholder()
-        lines = [f"EPP images for {choices.family} {choices.chart_version} (Choices picks one):"]
+        full = [f"EPP images for {choices.family} {choices.chart_version} (Choices picks one):"]
+        short = []
         for i, c in enumerate(choices.choices, 1):
             tag = "  (proposed)" if c.image == self._proposed else ""
-            lines.append(f"{i} {_pull_mark(c.pull)} {c.image} — {c.label}{tag}")
+            full.append(f"{i} {_pull_mark(c.pull)} {c.image} — {c.label}{tag}")
+            short.append(f"{i} {_pull_mark(c.pull)} {c.image.rpartition('/')[2]}{tag.strip() and ' (proposed)'}")
             if c.pull is not None and c.pull.failing:
-                lines.append(f"    {c.pull.message}")
+                full.append(f"    {c.pull.message}")
             if c.note:
-                lines.append(f"    {c.note}")
+                full.append(f"    {c.note}")
         unasked = [c.pull for c in choices.choices if c.pull is not None and c.pull.state in ("offline", "error")]
         if unasked:
-            lines.append(f"- not checked: {unasked[0].message.partition(': ')[2] or unasked[0].message}")
+            full.append(f"- not checked: {_why_unchecked(unasked[0])}")
+        short = [" · ".join(short)] if len(choices.choices) > 1 else []
         if choices.successor_note:
-            lines.append(choices.successor_note + ".")
-        options.update(visible("\n".join(lines)))
+            full.append(choices.successor_note + ".")
+            short.append(f"llm-d-router-gateway is the maintained successor of {choices.family}")
+        if short:
+            short[-1] += " (details: move to the image)"
+        self._image_text = ("\n".join(full), "\n".join(short))
+        self._paint_image_options()
         choice = self.query_one("#image-choice", Choice)
         choice.display = len(choices.choices) > 1
         current = self.query_one("#image", Input).value.strip() or self._proposed
@@ -433,6 +440,19 @@ class SetupScreen(WizardScreen):
             if any(v == current for _, v in choice.options):
                 choice.value = current
         self._check_image()
+
+    def _paint_image_options(self) -> None:
+        """The choices in full while the image field or its picker has the focus (a long read),
+        else in two lines, so the rest of the form stays on the screen."""
+        from ...core.textsafe import visible
+        texts = getattr(self, "_image_text", None)
+        if texts is None:
+            return
+        detailed = getattr(self.focused, "id", None) in ("image", "image-choice")
+        self.query_one("#image-options", Static).update(visible(texts[0] if detailed else texts[1]))
+
+    def on_descendant_focus(self, _event) -> None:
+        self._paint_image_options()
 
     def _image_options(self) -> list[tuple[str, str]]:
         if self._choices is None:
@@ -491,7 +511,7 @@ class SetupScreen(WizardScreen):
         if status.hint and status.failing:
             text += f" — {status.hint}"
         if status.state in ("offline", "error"):
-            text = f"- {image} not checked — {status.message.partition(': ')[2] or 'offline'}; preflight asks again"
+            text = f"- {image} not checked — {_why_unchecked(status)}; preflight asks again"
         out.update(visible(text))
         out.set_class(status.failing, "problem")
 
@@ -663,6 +683,7 @@ class SetupScreen(WizardScreen):
         choice = self.query_one("#image-choice", Choice)
         with choice.prevent(Choice.Changed):
             choice.set_options([])
+        self._image_text = None
         self.query_one("#image-options", Static).update("asking the registries which images pull…")
         self.load_image_choices()
 
@@ -685,8 +706,8 @@ class SetupScreen(WizardScreen):
                 self._proposed = proposed_image(str(fam), str(ver)).ref
             except Exception:  # noqa: BLE001 - a version only upstream knows may have no pairing
                 self._proposed = ""
-        img = self._proposed
-        self.query_one("#image", Input).placeholder = f"default: {img}" if img else "REGISTRY/REPO:TAG"
+        # the proposal itself, no prefix: at 80 columns a longer placeholder is cut to nothing
+        self.query_one("#image", Input).placeholder = self._proposed or "REGISTRY/REPO:TAG"
 
     # ---- next -------------------------------------------------------------------------------
     def collect(self) -> Answers:
@@ -797,6 +818,14 @@ class SetupScreen(WizardScreen):
         return [("Setup: next (generate values)", "ctrl+n", self.action_next),
                 ("Setup: reload cluster", "ctrl+r", self.action_reload),
                 ("Setup: the releases in the cluster", "F2", self.action_releases)]
+
+
+def _why_unchecked(status) -> str:
+    """Why a pull status could not be had, in a few words ("offline (--offline)", "registry answered 503")."""
+    why = status.message.split(" not checked: ", 1)[-1]
+    if why.startswith("offline (offline"):   # "offline (offline (--offline))" says it twice
+        why = why[len("offline ("):-1]
+    return why
 
 
 def _pull_mark(status) -> str:
