@@ -65,12 +65,13 @@ class ReviewScreen(WizardScreen):
         with VerticalScroll(id="review-body"):
             yield Static("", id="approval", markup=False)
             yield Static("THE PLAN\n· rendering with helm template…", id="plan", markup=False)
+            # new install or upgrade (and what changes), and a migration's proof: right after the plan
+            yield Static("", id="diff", markup=False)
+            yield Static("", id="migration", markup=False)
             yield Static("", id="deviations", markup=False)
             yield Static("", id="command", markup=False)
             yield Static("", id="preflight", markup=False)
             yield Static("OBJECTS\n· rendering with helm template…", id="objects", markup=False)
-            yield Static("", id="diff", markup=False)
-            yield Static("", id="migration", markup=False)
             yield Static("", id="warnings", markup=False)
             yield ActionButton("Approve and deploy…  (a)", id="approve", variant="success")
 
