@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from releases_uikit import act, cell, releases_listed, screen_name, select, shown
 from textual.widgets import DataTable, Input
+from textual.widgets.data_table import ColumnKey
 from uihelp import text_of, wait_until
 
 from gaie_tui.core.session import Session
@@ -19,9 +20,12 @@ ALL = ["inference-prod/edited", "llm-d/gaie", "team-router/router", "team-stuck/
 
 
 async def command(pilot, text: str) -> None:
+    app = pilot.app
     await pilot.press("colon")
-    await pilot.pause(0.1)
+    assert await wait_until(pilot, lambda: screen_name(app) == "CommandLine" and app.screen.query("#cmdline")
+                            and app.screen.focused is not None, 5)
     await pilot.press(*text, "enter")
+    assert await wait_until(pilot, lambda: screen_name(app) != "CommandLine", 5)
     await pilot.pause(0.2)
 
 
@@ -105,6 +109,9 @@ async def test_refresh_repaints_only_the_cells_that_changed_and_pauses_under_a_d
         assert await wait_until(pilot, lambda: (scr.action_refresh() or True)
                                 and cell(app, "gaie", "health") == "✓ EPP 2/2 · pods 2/2", 30)
         assert {u for u in scr.updates} == {("llm-d/gaie", "health")}, scr.updates
+        # the column grew with its widest text when health first arrived: nothing is cut
+        table = scr.query_one("#releases", DataTable)
+        assert table.columns[ColumnKey("health")].content_width >= len("✓ EPP 2/2 · pods 2/2")
         # a dialog on top pauses the timer's refreshes
         await select(pilot, app, "gaie")
         await pilot.press("enter")

@@ -38,6 +38,7 @@ class Listed(Message):
     listing: object = None          # core.cluster.releases.Listing
     changes: object = None          # core.cluster.releases.Changes (a refresh)
     error: str | None = None
+    generation: int = 0             # which listing a refresh started from (a newer one wins)
 
 
 def status_text(rel) -> str:
@@ -79,6 +80,23 @@ def _cell(column: str, text: str) -> Text:
     return Text(text)
 
 
+def set_cell(table: DataTable, row: str, column: str, value: Text) -> None:
+    """Update one cell and repaint only that cell. DataTable.update_cell refreshes the whole table
+    (every visible row is written again); this does what it does — new value, render caches
+    invalidated by the update count — and refreshes the cell's region. A cell wider than its
+    column takes update_cell's way: the column widens, the table is laid out again. Leans on
+    DataTable's `_data` and `_update_count` (Textual is pinned to 8.2.8; tests count the bytes)."""
+    from textual.widgets.data_table import ColumnKey, RowKey
+    col = table.columns.get(ColumnKey(column))
+    wider = col is None or value.cell_len > col.content_width
+    if wider or not hasattr(table, "_data") or not hasattr(table, "_update_count"):
+        table.update_cell(row, column, value, update_width=True)
+        return
+    table._data[RowKey(row)][ColumnKey(column)] = value
+    table._update_count += 1
+    table.refresh_coordinate(table.get_cell_coordinate(row, column))
+
+
 def row_key(rel) -> str:
     return f"{rel.namespace}/{rel.name}"
 
@@ -117,6 +135,8 @@ class ReleasesScreen(DayTwoScreen):
         self._shown: dict[str, dict[str, str]] = {}   # row key → column → text on the screen
         self._busy = ""
         self._error = ""
+        self._generation = 0         # +1 per new listing: a refresh of an older one is dropped
+        self._relisting = False
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="/ filter: words of the name, namespace, chart, status or image; prod; stuck",
@@ -149,12 +169,14 @@ class ReleasesScreen(DayTwoScreen):
     def relist(self, namespace: str | None = None, *, everywhere: bool = False) -> None:
         """A new listing: the scope kept, or narrowed to `namespace`, or every namespace allowed."""
         scope = None if (namespace or everywhere or self.listing is None) else self.listing.scope
+        self._generation += 1
+        self._relisting = True       # no refresh of the old listing until the new one is here
         self._busy = f"looking for releases in namespace {namespace}…" if namespace else "looking for releases…"
         self._say()
-        self._list_worker(scope, namespace)
+        self._list_worker(scope, namespace, self._generation)
 
     @work(thread=True, exclusive=True, group="releases-list", exit_on_error=False)
-    def _list_worker(self, scope, namespace: str | None) -> None:
+    def _list_worker(self, scope, namespace: str | None, generation: int) -> None:
         from ...core.cluster.releases import list_releases, release_scope
         session = self.app.session
         try:
@@ -166,9 +188,9 @@ class ReleasesScreen(DayTwoScreen):
             listing = list_releases(cluster, session.helm_binary(), scope=scope,
                                     production_patterns=self.app.production_contexts)
         except Exception as exc:  # noqa: BLE001 - said in the status line, the table stays
-            self.post_message(Listed(error=first_line(exc)))
+            self.post_message(Listed(error=first_line(exc), generation=generation))
             return
-        self.post_message(Listed(listing))
+        self.post_message(Listed(listing, generation=generation))
 
     def _tick(self) -> None:
         # paused while a dialog (or any other screen) is on top, or by the user
@@ -177,13 +199,15 @@ class ReleasesScreen(DayTwoScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
+        if self._relisting:
+            return
         if self.listing is None:
             self.relist()
             return
-        self._refresh_worker(self.listing)
+        self._refresh_worker(self.listing, self._generation)
 
     @work(thread=True, exclusive=True, group="releases-refresh", exit_on_error=False)
-    def _refresh_worker(self, listing) -> None:
+    def _refresh_worker(self, listing, generation: int) -> None:
         from ...core.cluster.releases import refresh
         session = self.app.session
         fresh = copy.deepcopy(listing)    # refreshed off the UI thread, handed over whole
@@ -193,11 +217,15 @@ class ReleasesScreen(DayTwoScreen):
                 raise RuntimeError("not connected to a cluster")
             changes = refresh(fresh, cluster, session.helm_binary(), production_patterns=self.app.production_contexts)
         except Exception as exc:  # noqa: BLE001 - said in the status line, the table stays
-            self.post_message(Listed(error=first_line(exc)))
+            self.post_message(Listed(error=first_line(exc), generation=generation))
             return
-        self.post_message(Listed(fresh, changes))
+        self.post_message(Listed(fresh, changes, generation=generation))
 
     def on_listed(self, msg: Listed) -> None:
+        if msg.generation != self._generation:
+            return          # a look at a listing that has been replaced since (:ns, r)
+        if msg.changes is None:
+            self._relisting = False
         self._busy = ""
         if msg.error:
             self._error = msg.error
@@ -212,7 +240,8 @@ class ReleasesScreen(DayTwoScreen):
         else:
             self.refreshes += 1
             self._update(msg.changes)
-        self.update_subtitle()
+        if scope_changed:
+            self.update_subtitle()     # a refresh with nothing changed costs no bytes
 
     # ---- the table ------------------------------------------------------------------------------
     def visible_releases(self) -> list:
@@ -259,7 +288,9 @@ class ReleasesScreen(DayTwoScreen):
         table = self.query_one("#releases", DataTable)
         for col, text in cells(rel).items():
             if (only is None or col in only) and shown.get(col) != text:
-                table.update_cell(key, col, _cell(col, text), update_width=True)
+                # a wider cell widens its column (a layout of the whole table); a same-width one is
+                # just that cell
+                set_cell(table, key, col, _cell(col, text))
                 shown[col] = text
                 self.updates.append((key, col))
 

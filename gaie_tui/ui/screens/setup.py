@@ -503,16 +503,18 @@ class SetupScreen(WizardScreen):
             self._show_pull(msg.image, msg.status)
 
     def _show_pull(self, image: str, status) -> None:
-        """The pull status of the image in the field, and what core notes about it as a choice
-        (renamed repository, chart/image skew)."""
+        """Whether the image in the field (or the proposed one) pulls, in one line under the field
+        (the whole answer in its tooltip): a failure says why and what to choose instead."""
         from ...core.textsafe import visible
         out = self.query_one("#image-status", Static)
-        text = f"{_pull_mark(status)} {status.message}"
-        if status.hint and status.failing:
-            text += f" — {status.hint}"
-        if status.state in ("offline", "error"):
-            text = f"- {image} not checked — {_why_unchecked(status)}; preflight asks again"
+        if status.ok:
+            text = f"✓ pulls: {status.message.removeprefix(image).strip()}"
+        elif status.failing:
+            text = f"✗ {status.message}" + (f" — {status.hint}" if status.hint else "")
+        else:
+            text = f"- not checked ({_why_unchecked(status).split(' (')[0]}): preflight asks again"
         out.update(visible(text))
+        out.tooltip = visible(f"{status.message}\n{status.hint}".strip())
         out.set_class(status.failing, "problem")
 
     def _go_offline(self, why: str) -> None:
