@@ -306,6 +306,15 @@ class GaieApp(App):
                 return
         self.push_screen(ReleasesScreen(listing))
 
+    def push_day_two(self, name: str, *args, callback=None) -> None:
+        """A day-two screen by name, for the screens that lead to one another (history → rollback,
+        stuck → recovery …) without importing each other."""
+        from .screens import history, release_action, releases, stuck
+        classes = {"history": history.HistoryScreen, "stuck": stuck.StuckScreen,
+                   "action": release_action.ActionScreen, "migrate-targets": releases.MigrateTargets,
+                   "menu": releases.ReleaseMenu}
+        self.push_screen(classes[name](*args), callback)
+
     def _day_two_command(self, cmd: str, arg: str) -> bool:
         """`:releases` (`:rel`), and `:ns NAME` / `:ns all` on the Releases screen."""
         if cmd in ("releases", "rel", "helm"):

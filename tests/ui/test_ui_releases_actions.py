@@ -232,3 +232,22 @@ async def test_production_wants_the_release_name_typed(app_factory, sim):
         assert out.status == "uninstalled"
         assert record(out.record_dir)["plan"]["production"]
     assert release_secrets(sc, "edited", "inference-prod") == []
+
+
+async def test_a_verification_still_settling_gives_way_to_another_action(app_factory, sim):
+    """Verify only reads: leaving its dashboard while it settles and starting an upgrade is not
+    refused; the verification ends there, and its record says why."""
+    session, _sc = sim
+    app = app_factory(session)
+    async with app.run_test(size=(120, 40), notifications=False) as pilot:
+        await releases_listed(pilot, app)
+        await act(pilot, app, "stuck", "v", "verify")           # pending-upgrade: it keeps settling
+        verification = app.state.run
+        assert await wait_until(pilot, lambda: verification.running, 10)
+        await pilot.press("escape")
+        assert await wait_until(pilot, lambda: screen_name(app) == "ReleasesScreen", 5)
+        await act(pilot, app, "gaie", "u", "values")
+        assert app.state.run is None or app.state.run is not verification
+        assert await wait_until(pilot, lambda: verification.outcome.finished, 30)
+        assert verification.outcome.status == "cancelled"
+        assert "another action on a release was started" in record(verification.outcome.record_dir)["reason"]

@@ -132,6 +132,7 @@ class ReleaseVerification:
     approved_by = "nothing to approve: verification only reads the cluster"
     helm_running = False
     waiting_for_approval = False
+    read_only = True                # another action may take its place while it settles (it is cancelled)
 
     def __init__(self, release: str, namespace: str, *, cluster, helm: str, kube_args: list[str],
                  context: str = "", record_parent: str | Path = DEFAULT_PARENT, verify_wait: float = 60.0,

@@ -75,7 +75,7 @@ class DayTwoScreen(WizardScreen):
     def busy_run(self) -> bool:
         """A deploy or action is running: one thing at a time (its screen has the cancel key)."""
         run = self.app.state.run
-        if run is not None and run.running:
+        if run is not None and run.running and not getattr(run, "read_only", False):
             self.app.notify("a deploy or release action is still running: wait for it (or cancel it on its screen)",
                             severity="warning", markup=False)
             return True
@@ -100,12 +100,11 @@ class DayTwoScreen(WizardScreen):
             what = "recover"
         if what != "history" and what != "recover" and self.busy_run():
             return
+        # the app makes the screens (by name): this base module imports none of them
         if what == "history":
-            from .history import HistoryScreen
-            self.app.push_screen(HistoryScreen(rel))
+            self.app.push_day_two("history", rel)
         elif what == "recover":
-            from .stuck import StuckScreen
-            self.app.push_screen(StuckScreen(rel))
+            self.app.push_day_two("stuck", rel)
         elif what == "verify":
             self._start_verify(rel)
         elif what == "migrate":
@@ -115,9 +114,8 @@ class DayTwoScreen(WizardScreen):
                 self.app.notify(visible(f"{rel.chart} {rel.chart_version} is the newest chart gaie-tui knows: "
                                         "nothing to migrate to"), markup=False)
                 return
-            from .releases import MigrateTargets
-            self.app.push_screen(MigrateTargets(rel, options),
-                                 lambda ref: self._prepare(rel, "migrate", ref) if ref else None)
+            self.app.push_day_two("migrate-targets", rel, options,
+                                  callback=lambda ref: self._prepare(rel, "migrate", ref) if ref else None)
         else:
             self._prepare(rel, what)
 
@@ -182,8 +180,7 @@ class DayTwoScreen(WizardScreen):
                                     f"moved, {dropped} without equivalent; proof: {proof}. Review shows the proof."),
                             title="Migrate", markup=False, timeout=8)
         else:
-            from .release_action import ActionScreen
-            self.app.push_screen(ActionScreen(rel, msg.payload))
+            self.app.push_day_two("action", rel, msg.payload)
 
     def _into_editor(self, rel, text: str, migration) -> None:
         """An upgrade (or migration) of `rel` starts in the editor with `text`."""
@@ -220,7 +217,12 @@ def retire_run(app) -> None:
     """The wizard's current run gives way to a new one: an unapproved review is cancelled (nothing
     was changed), an approved one that waits between phases is closed with its reason."""
     run = app.state.run
-    if run is None or run.running:
+    if run is None:
+        return
+    if run.running:
+        if getattr(run, "read_only", False):     # a verification still settling: its record says why it ended
+            run.cancel("cancelled", "another action on a release was started from the wizard")
+            app.state.run = None
         return
     if not run.approved_by:
         run.cancel("cancelled")

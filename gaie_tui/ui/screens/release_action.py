@@ -248,11 +248,8 @@ class ActionScreen(DayTwoScreen):
             return
         if self.done:
             # back to the releases (they look again at once), past the history or diagnosis that led here
-            from .releases import ReleasesScreen
-            stack = self.app.screen_stack
-            if any(isinstance(s, ReleasesScreen) for s in stack):
-                while not isinstance(self.app.screen, ReleasesScreen):
-                    self.app.pop_screen()
+            if any(type(s).__name__ == "ReleasesScreen" for s in self.app.screen_stack):
+                self.app.show_releases()
                 return
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()

@@ -154,16 +154,20 @@ class SetupScreen(WizardScreen):
             yield Static("", id="archive-note", classes="note", markup=False)
             yield Choice(lambda: [(p, p) for p in _providers()], value=a.provider, label="Provider", id="provider")
             yield FieldInput(a.image or "", placeholder="", label="EPP image", id="image")
-            yield Static("", id="image-status", classes="note", markup=False)
-            yield Choice(lambda: self._image_options(), prompt="(asking the registries…)", label="Choices",
-                         id="image-choice")
-            yield Static("", id="image-options", classes="note", markup=False)
+            image_status = Static("", id="image-status", classes="note", markup=False)
+            image_status.display = False          # shown once a registry said something about the image
+            yield image_status
             yield Choice([("none", NONE)], value=NONE, label="HF secret", id="hf-secret")
             yield Tick("zmq 5557 for KV-cache events", a.zmq, label="Ports", id="zmq")
             yield Tick("Prometheus ServiceMonitor", a.monitoring, label="Monitoring", id="monitoring")
             yield FieldInput(",".join(f"{k}={v}" for k, v in a.selector.items()), label="Selector",
                              id="selector")
             yield Static("", id="matches", classes="note", markup=False)
+            # the EPP images side by side, after the short rows: at 80×24 the selector's matches stay
+            # on the first screen
+            yield Choice(lambda: self._image_options(), prompt="(asking the registries…)", label="EPP choices",
+                         id="image-choice")
+            yield Static("", id="image-options", classes="note", markup=False)
             yield ActionButton("Next: values  (ctrl+n)", id="next", variant="primary")
 
     def _initial_chart(self, fams) -> tuple[str, str]:
@@ -411,7 +415,7 @@ class SetupScreen(WizardScreen):
         if pick is not None:
             self._proposed = pick.image
         self._update_image_placeholder()
-        full = [f"EPP images for {choices.family} {choices.chart_version} (Choices picks one):"]
+        full = [f"EPP images for {choices.family} {choices.chart_version} (EPP choices picks one):"]
         short = []
         for i, c in enumerate(choices.choices, 1):
             tag = "  (proposed)" if c.image == self._proposed else ""
@@ -429,7 +433,7 @@ class SetupScreen(WizardScreen):
             full.append(choices.successor_note + ".")
             short.append(f"llm-d-router-gateway is the maintained successor of {choices.family}")
         if short:
-            short[-1] += " (details: move to the image)"
+            short[-1] += " (details: move here)"
         self._image_text = ("\n".join(full), "\n".join(short))
         self._paint_image_options()
         choice = self.query_one("#image-choice", Choice)
@@ -516,6 +520,7 @@ class SetupScreen(WizardScreen):
         out.update(visible(text))
         out.tooltip = visible(f"{status.message}\n{status.hint}".strip())
         out.set_class(status.failing, "problem")
+        out.display = status.ok or status.failing    # "not checked" is said in the choices below
 
     def _go_offline(self, why: str) -> None:
         from ...core.textsafe import visible
