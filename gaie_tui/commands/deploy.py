@@ -20,7 +20,9 @@ def add_cluster_arguments(p) -> None:
 
 
 def add_plan_arguments(p) -> None:
-    p.add_argument("-f", "--values", metavar="FILE", required=True, help="the values file to deploy")
+    p.add_argument("-f", "--values", metavar="FILE", required=True, action="append",
+                   help="the values file to deploy; repeat it to layer files as helm does (-f base.yaml "
+                        "-f overlay.yaml: passed to helm in this order, later files win)")
     p.add_argument("--release", required=True, help="helm release name")
     p.add_argument("--namespace", required=True, help="namespace of the release")
     add_chart_argument(p)
@@ -48,18 +50,20 @@ def read_values(path: str) -> str:
 
 
 def build_plan(args):
-    """(plan, chart) from the command-line arguments."""
+    """(plan, chart) from the command-line arguments: every `-f` a layer, in the order given; the
+    chart from --chart, else the first `# gaie-tui: chart=` line among the layers."""
     import re
 
-    from ..core.deploy.plan import make_plan
+    from ..core.deploy.plan import ValuesLayer, make_plan
     from ..core.values.generate import chart_from_header
-    text = read_values(args.values)
-    chart = knowledge_store().get(chart_ref(args.chart, chart_from_header(text)))
+    files = args.values if isinstance(args.values, list) else [args.values]
+    layers = [ValuesLayer(f, read_values(f)) for f in files]
+    header = next((ref for ref in (chart_from_header(layer.text) for layer in layers) if ref), None)
+    chart = knowledge_store().get(chart_ref(args.chart, header))
     if not re.fullmatch(r"\d+(\.\d+)?(ms|s|m|h)(\d+(\.\d+)?(ms|s|m|h))*", args.timeout or ""):
         raise UserError(f"--timeout {args.timeout!r} is not a duration", "e.g. --timeout 5m0s or 300s")
-    plan = make_plan(chart, text, release=args.release, namespace=args.namespace, kubeconfig=args.kubeconfig,
-                     context=args.context, create_namespace=args.create_namespace, wait_timeout=args.timeout,
-                     values_name=args.values)
+    plan = make_plan(chart, layers, release=args.release, namespace=args.namespace, kubeconfig=args.kubeconfig,
+                     context=args.context, create_namespace=args.create_namespace, wait_timeout=args.timeout)
     return plan, chart
 
 
@@ -70,7 +74,8 @@ def describe_plan(plan) -> str:
              f"  chart:   {visible(plan.helm_chart)}" + ("" if plan.archive else f" --version {plan.chart_version}"),
              f"  context: {visible(plan.context or '(current context)')}"
              + (f" in {visible(plan.kubeconfig)}" if plan.kubeconfig else ""),
-             "  values:  " + ", ".join(visible(layer.name) for layer in plan.values),
+             "  values:  " + ", ".join(visible(layer.name) for layer in plan.values)
+             + ("   (layered in this order, later files win)" if plan.layered else ""),
              "  command: " + visible(" ".join(plan.shown_argv())) + "   (values files in the record folder)"]
     return "\n".join(lines)
 

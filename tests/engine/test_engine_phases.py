@@ -71,7 +71,7 @@ def test_a_cluster_that_goes_away_mid_deploy_is_unknown_and_a_timeout(tmp_path):
     helm's --timeout, as a timeout (exit 1, not 130), and the release state is unknown — with the
     last state seen and the command to look — never 'does not exist'."""
     chart = chart_for(REF)
-    timeout = 6
+    timeout = 12                                   # room for a loaded machine to see helm pending first
     with simulated_cluster("epp-never-ready", ready_delay=READY_DELAY) as sc:
         engine = DeployEngine(_plan(sc, chart, wait_timeout=f"{timeout}s"), chart=chart, approved_by="--yes",
                               record_parent=tmp_path / "rec", observe_interval=0.2)

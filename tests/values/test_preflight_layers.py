@@ -47,3 +47,26 @@ def test_preflight_accepts_layers_and_names_the_file_of_each_finding(tmp_path, c
         assert main(argv) == 0
         doc = json.loads(capsys.readouterr().out)
     assert {c["id"]: c["status"] for c in doc["checks"]}["values"] == "pass"
+
+
+@pytest.mark.parametrize("command", ["preflight", "deploy"])
+@pytest.mark.parametrize("problem", ["missing", "folder", "not-yaml"])
+def test_a_bad_layer_is_one_clear_line_before_anything_runs(tmp_path, capsys, command, problem):
+    base = tmp_path / "base.yaml"
+    base.write_text(generated("inferencepool-v1.5.0", "istio", hf_secret="llm-d-hf-token", release="gaie"))
+    bad = tmp_path / ("overlay.yaml" if problem != "folder" else "overlays")
+    if problem == "folder":
+        bad.mkdir()
+    elif problem == "not-yaml":
+        bad.write_text("inferenceExtension:\n  flags: [v\n")
+    extra = ["--yes", "--record-dir", str(tmp_path / "rec")] if command == "deploy" else []
+    rc = main([command, "-f", str(base), "-f", str(bad), "--release", "gaie", "--namespace", "llm-d",
+               "--kubeconfig", str(tmp_path / "no-kubeconfig"), *extra])
+    out = capsys.readouterr()
+    assert rc == 2 and out.out == ""
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in out.err, out.err
+    expected = {"missing": f"values file {bad} does not exist", "folder": f"values file {bad} is a folder",
+                "not-yaml": f"{bad}:3:1: "}[problem]
+    assert expected in lines[0]
+    assert not (tmp_path / "rec").exists()

@@ -43,38 +43,55 @@ def _group_version(api_version: str) -> tuple[str, str]:
 COULD_NOT_CHECK_CODES = ("checker-crashed", "checker-failed", "could-not-check")
 
 
-def values_check(values_text: str, chart) -> Check:
-    """Layers 1–3 of the values checker (it blocks errors). A checker that crashes, or says it
+def values_check(values, chart) -> Check:
+    """Layers 1–3 of the values checker (it blocks errors). `values` is one file's text, or layered
+    values — a `core.values.layers.Layered` or (file, text) pairs in helm's order — checked merged,
+    each finding named by the file and line that set the value. A checker that crashes, or says it
     could not check, is a failing check — never a warning, never a pass: "no findings" from a
     checker that did not run would let a broken file through."""
     from ..redact import redact
-    looked = f"the values file against {getattr(chart, 'name', '?')} {getattr(chart, 'version', '?')}"
-    remedy = ("run `gaie-tui validate` on the file for details; if it keeps failing, report it with "
+    layered = None if isinstance(values, str) else values
+    if isinstance(layered, list | tuple):
+        from ..values.layers import merge_layers
+        layered = merge_layers(list(layered))
+    files = layered.files if layered is not None else []
+    what = f"{' + '.join(files)}" if layered is not None else "the values file"
+    looked = f"{what} against {getattr(chart, 'name', '?')} {getattr(chart, 'version', '?')}"
+    command = ("gaie-tui validate " + " ".join(f"-f {f}" for f in files)) if layered is not None else \
+        "gaie-tui validate FILE"
+    remedy = (f"run `{command}` for details; if it keeps failing, report it with "
               "gaie-tui.log from the state folder")
+    title = "Values file" if layered is None else f"Values files ({len(files)} layers)"
     try:
-        from ..check.checker import check_text
+        from ..check import checker
         from ..values.diagnostics import counts
-        diags = check_text(values_text, chart)
+        diags = checker.check_text(values, chart) if layered is None else checker.check_layered(layered, chart)
     except Exception as exc:  # noqa: BLE001 - a checker bug must not hide the rest of preflight
         from ..errorlog import describe, write_error_log
         write_error_log(exc, "values checker")
-        return Check("values", "Values file", FAIL, f"could not check the values: {describe(exc)}", remedy, looked)
+        return Check("values", title, FAIL, f"could not check the values: {describe(exc)}", remedy, looked)
     crashed = [d for d in diags if d.code in COULD_NOT_CHECK_CODES]
     if crashed:
-        return Check("values", "Values file", FAIL, f"could not check the values: {redact(crashed[0].message)}",
+        return Check("values", title, FAIL, f"could not check the values: {redact(crashed[0].message)}",
                      remedy, looked, [redact(d.message) for d in crashed[1:12]])
     c = counts(diags)
     errs = [d for d in diags if d.severity == "error"]
     warns = [d for d in diags if d.severity == "warning"]
-    details = [redact(f"{d.severity} line {d.line}: {d.path or '(file)'}: {d.message}") for d in (errs + warns)[:12]]
+    where = (lambda d: f"{d.file}:{d.line}") if layered is not None else (lambda d: f"line {d.line}")
+    details = [redact(f"{d.severity} {where(d)}: {d.path or '(file)'}: {d.message}") for d in (errs + warns)[:12]]
     if errs:
-        return Check("values", "Values file", FAIL, f"{c.get('error', 0)} error(s), {c.get('warning', 0)} warning(s)",
-                     "fix the errors (gaie-tui validate FILE shows hints); helm would silently ignore or "
+        return Check("values", title, FAIL, f"{_n(c.get('error', 0), 'error')}, "
+                     f"{_n(c.get('warning', 0), 'warning')}",
+                     f"fix the errors ({command} shows hints); helm would silently ignore or "
                      "misread these keys", looked, details)
     if warns:
-        return Check("values", "Values file", WARN, f"{len(warns)} warning(s)", "read them; deploy if intended",
+        return Check("values", title, WARN, _n(len(warns), "warning"), "read them; deploy if intended",
                      looked, details)
-    return Check("values", "Values file", PASS, "no problems found", "", looked)
+    return Check("values", title, PASS, "no problems found", "", looked)
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def pull_secret_names(exp: Expected, cluster=None) -> list[str]:

@@ -230,9 +230,12 @@ class DeployEngine:
     def _data(self) -> dict:
         o = self.outcome
         data = o.to_dict()
+        plan = self.plan.to_dict()
         data.update({
             "context": self._context, "server": self._server, "helm_command": self._helm_cmd,
-            "approved_by": self.approved_by, "values": self.plan.to_dict()["values"],
+            "approved_by": self.approved_by, "values": plan["values"],
+            "values_merged": plan["values_merged"],
+            "values_set_by": [{"path": p, "file": f, "line": n} for p, f, n in self.plan.set_by()],
             "started": iso(self._started), "ended": iso(time.time()) if o.finished else None,
             "helm": ({k: v for k, v in o.helm.to_dict().items() if k != "lines"} if o.helm else None),
         })
@@ -255,6 +258,8 @@ class DeployEngine:
         self.outcome.record_dir = self.record.path
         for name, layer in zip(plan.values_file_names(), plan.values, strict=True):
             self.record.write_values(layer.text, name)
+        if plan.layered:   # what the chart receives from the layers (helm reads the layers themselves)
+            self.record.write_values(plan.values_text, plan.merged_file_name() or "values-merged.yaml")
         self._helm_cmd = helm_mod.redact_argv(plan.helm_argv(self._record_values()))
         for ts, phase, message, status in self._steps:
             self.record.step(phase, message, status, ts=ts)
@@ -358,6 +363,10 @@ class DeployEngine:
             self.outcome.preflight = [c]
             self.outcome.explanation = helm_mod.Explanation("render", exc.message, exc.hint)
             self._emit(Event("check", "preflight", check=c))
+            values = self._values_check()   # names the key (and its file and line) behind helm's message
+            if values is not None:
+                self.outcome.preflight.append(values)
+                self._emit(Event("check", "preflight", check=values))
             self._step("render", exc.message, FAIL)
             self._emit(Event("phase", "render", status=FAIL))
             self._finish("preflight-failed")
@@ -382,9 +391,9 @@ class DeployEngine:
 
         add(Check("render", "Chart renders with these values", PASS, f"{len(exp.objects)} objects",
                   "", f"helm template {plan.release} {plan.helm_chart}"))
-        if self.check_values and self.chart is not None:
-            from ..cluster.preflight import values_check
-            add(values_check(plan.values_text, self.chart))
+        values = self._values_check()
+        if values is not None:
+            add(values)
         try:
             if self.cluster is None:
                 self.cluster = Cluster.connect(plan.kubeconfig, plan.context)
@@ -403,6 +412,15 @@ class DeployEngine:
         if failed(pre):
             self._finish("preflight-failed")
         self._check_cancel("preflight", "before helm ran: nothing was changed")
+
+    def _values_check(self) -> Check | None:
+        """The values checker on the plan's values: one file, or the layers merged as helm merges
+        them with every finding named by its file and line."""
+        if not self.check_values or self.chart is None:
+            return None
+        from ..cluster.preflight import values_check
+        plan = self.plan
+        return values_check(plan.merged() if plan.layered else plan.values_text, self.chart)
 
     def _phase_approve(self) -> None:
         self._emit(Event("phase", "approve"))

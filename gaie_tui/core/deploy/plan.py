@@ -3,6 +3,10 @@ address and exact version), the values as an ordered list of layers (helm gets o
 later layers winning), release, namespace, cluster, helm and its flags. `render()` asks
 `helm template` what the cluster should end up with; `summary()` says it in plain words.
 
+With several layers, "the values" (`values_text`: the values check's input, the record's
+values-merged.yaml, the upgrade diff) are the layers merged exactly as helm merges them
+(`core.values.layers`); helm itself always gets the layers, one `-f` each, in order.
+
 Both front ends show the plan from here, so what a screen shows is what the engine runs.
 """
 from __future__ import annotations
@@ -50,10 +54,35 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def layered(self) -> bool:
+        """Several values files, merged by helm."""
+        return len(self.values) > 1
+
+    def layer_pairs(self) -> list[tuple[str, str]]:
+        return [(layer.name, layer.text) for layer in self.values]
+
+    def merged(self):
+        """The layers merged as helm merges them (`core.values.layers.Layered`: values, where each
+        value was set, what later layers overrode). Computed once per set of layers."""
+        from ..values.layers import merge_layers
+        key = tuple(self.values)
+        cached = self.__dict__.get("_merged")
+        if cached is None or cached[0] != key:
+            cached = (key, merge_layers(self.layer_pairs()))
+            self.__dict__["_merged"] = cached
+        return cached[1]
+
+    @property
     def values_text(self) -> str:
-        """The values of a one-layer plan (the common case); with several layers, the last one
-        (merging them as helm does is the layered-values work of `core.values`)."""
-        return self.values[-1].text if self.values else ""
+        """The values as one text: a one-layer plan's own text; with several layers, the merged
+        result as YAML (headed by this plan's chart), meaning to helm what the layers mean."""
+        if not self.layered:
+            return self.values[0].text if self.values else ""
+        from ..values.merged import merged_text
+        layered = self.merged()
+        if not layered.ok:
+            raise layers_error(layered)
+        return merged_text(layered, chart_ref=f"{self.chart_name}@{self.chart_version}")
 
     def kube_args(self) -> list[str]:
         args: list[str] = []
@@ -68,6 +97,17 @@ class Plan:
         if len(self.values) == 1:
             return ["values.yaml"]
         return [f"values-{i}.yaml" for i in range(1, len(self.values) + 1)]
+
+    def merged_file_name(self) -> str | None:
+        """The record's file of the merged values (several layers only; helm never reads it)."""
+        return MERGED_FILE if self.layered else None
+
+    def set_by(self) -> list[tuple[str, str, int]]:
+        """(value path, file, line) that set each merged value — several layers only."""
+        if not self.layered or not self.merged().ok:
+            return []
+        from ..values.merged import set_by
+        return set_by(self.merged())
 
     def helm_argv(self, values_files: list[str] | None = None) -> list[str]:
         """`helm upgrade --install … -f LAYER …`; without files, the record folder's names."""
@@ -85,8 +125,24 @@ class Plan:
         d = asdict(self)
         d["values"] = [{"name": layer.name, "file": f} for layer, f in zip(self.values, self.values_file_names(),
                                                                          strict=True)]
+        d["values_merged"] = ({"file": MERGED_FILE, "from": [layer.name for layer in self.values]}
+                              if self.layered else None)
         d["helm_command"] = helm_mod.redact_argv(self.helm_argv())
         return d
+
+
+MERGED_FILE = "values-merged.yaml"
+
+
+def layers_error(layered) -> UserError:
+    """The first layer that is not valid YAML, named by file, line and column."""
+    bad = next((d for d in layered.source.diagnostics if d.severity == "error"), None)
+    files = " ".join(f"-f {name}" for name in layered.files)
+    if bad is None:
+        return UserError("the values files could not be merged", f"gaie-tui validate {files} shows why")
+    return UserError(f"{bad.file}:{bad.line}:{bad.column}: {bad.message}",
+                     f"fix the YAML of that file (gaie-tui validate {files} shows every problem); "
+                     "layered values are merged before anything runs")
 
 
 def make_plan(chart, values: str | list[ValuesLayer], *, release: str, namespace: str,
@@ -118,13 +174,24 @@ def make_plan(chart, values: str | list[ValuesLayer], *, release: str, namespace
     layers = [ValuesLayer(values_name, values)] if isinstance(values, str) else list(values)
     if not layers:
         raise UserError("a plan needs at least one values file", "give the values with -f FILE")
+    merged = None
+    if len(layers) > 1:
+        # the merged values are the values check's input, the record's values-merged.yaml and the
+        # upgrade diff: a layer that is not YAML stops here, named (helm would refuse it as well)
+        from ..values.layers import merge_layers
+        merged = merge_layers([(layer.name, layer.text) for layer in layers])
+        if not merged.ok:
+            raise layers_error(merged)
     fam = FAMILIES.get(chart.name)
-    return Plan(chart_ref=str(chart.ref), chart_name=chart.name, chart_version=chart.version,
+    plan = Plan(chart_ref=str(chart.ref), chart_name=chart.name, chart_version=chart.version,
                 chart_source=chart.source, archive=archive, helm_chart=archive or address, values=layers,
                 release=release, namespace=namespace, kubeconfig=kubeconfig, context=context,
                 create_namespace=create_namespace, wait_timeout=wait_timeout, helm=binary, helm_major=version[0],
                 epp_label=fam.epp_pod_label if fam else "inferencepool",
                 match_labels_path=chart.layout.layout.match_labels, plain_http=plain_http)
+    if merged is not None:
+        plan.__dict__["_merged"] = (tuple(layers), merged)
+    return plan
 
 
 class RenderFailed(UserError):

@@ -1,10 +1,13 @@
-"""The deployment record: `<parent>/<release>-<UTC timestamp>/` with values.yaml (what was deployed;
-one file per layer when there are several), record.md (for people), record.json (for programs) and
-helm.log. Secrets are redacted. The folder is 0700 and every file 0600.
+"""The record of a run: `<parent>/<release>-<UTC timestamp>/` with values.yaml (what was deployed;
+with several layers values-1.yaml, values-2.yaml … in helm's order plus values-merged.yaml, what the
+chart receives from them), record.md (for people), record.json (for programs) and helm.log. Secrets
+are redacted. The folder is 0700 and every file 0600.
 
 The engine writes it, for `gaie-tui deploy` and the wizard alike: created at approval, rewritten
 after every phase, helm.log appended line by line — so a deploy that is cancelled, quit, killed or
-crashes still leaves a record that says how far it got and why it stopped.
+crashes still leaves a record that says how far it got and why it stopped. Release actions
+(`core.deploy.actions`: rollback, uninstall) write the same kind of record, titled and worded for
+the action (its data carries `action`).
 """
 from __future__ import annotations
 
@@ -33,6 +36,31 @@ STATUS_WORDS = {
     "crashed": "NOT FINISHED — gaie-tui stopped on an unexpected error",
     "error": "stopped by an error",
 }
+# A release action's record (data["action"]): its own title, and words for every status
+# core.deploy.actions gives a run (tests/engine/test_engine_record_words.py reads them from its source).
+ACTION_TITLES = {"rollback": "Rollback record", "uninstall": "Uninstall record"}
+ACTION_STATUS_WORDS = {
+    "rolled-back": "rolled back and verified",
+    "rollback-verify-failed": "rolled back, but verification failed",
+    "uninstalled": "uninstalled: the release and its objects are gone",
+    "uninstall-incomplete": "helm finished, but the release or some of its objects are still there",
+    "failed": "helm {action} failed",
+    "refused": "not approved: nothing was changed in the cluster",
+    "cancelled": "CANCELLED by the user (the steps say whether helm had started)",
+    "interrupted": "NOT FINISHED — INTERRUPTED by a signal (the steps say whether helm had started)",
+    "error": "stopped by an error",
+    "in-progress": "NOT FINISHED — the process was killed or crashed before it could finish this record; "
+                   "the steps below are how far it got",
+}
+
+
+def status_words(status: str, action: str | None = None, fallback: str | None = None) -> str:
+    """The outcome in words: a deploy's, or a release action's (`action`: rollback, uninstall)."""
+    if action:
+        words = ACTION_STATUS_WORDS.get(status)
+        if words:
+            return words.format(action=action)
+    return STATUS_WORDS.get(status) or fallback or status
 
 
 def utc_stamp(ts: float | None = None) -> str:
@@ -80,9 +108,13 @@ class Record:
             raise UserError(f"cannot create the record folder under {self.parent}: {exc.strerror}",
                             "choose a writable folder with --record-dir") from None
         self._log = open_append(self.path / "helm.log")
+        self.values_files: list[str] = []   # in the order written
 
     def write_values(self, text: str, name: str = "values.yaml") -> Path:
-        return _atomic(self.path / name, redact(text))
+        path = _atomic(self.path / name, redact(text))
+        if name not in self.values_files:
+            self.values_files.append(name)
+        return path
 
     def log(self, stamp: str, stream: str, text: str) -> None:
         try:
@@ -101,7 +133,7 @@ class Record:
         data = {**data, "steps": [s.to_dict() for s in self.steps], "record_dir": str(self.path)}
         clean = _redact_tree(json.loads(json.dumps(data, default=str)))
         _atomic(self.path / "record.json", json.dumps(clean, indent=2) + "\n")
-        _atomic(self.path / "record.md", redact(markdown(clean)))
+        _atomic(self.path / "record.md", redact(markdown(clean, self.values_files)))
 
     def close(self) -> None:
         try:
@@ -144,13 +176,16 @@ def _table(rows: list[dict]) -> list[str]:
     return out
 
 
-def markdown(d: dict) -> str:
+def markdown(d: dict, values_files: list[str] | None = None) -> str:
+    """record.md from the record's data; `values_files`: the values files in the folder."""
     chart = d.get("chart") or {}
     status = d.get("status", "in-progress")
-    words = STATUS_WORDS.get(status, status)
+    action = d.get("action") if d.get("action") in ACTION_TITLES else None
+    words = status_words(status, action, d.get("status_words"))
     if d.get("reason"):
         words += f": {d['reason']}"
-    lines = [f"# Deployment record: {d.get('release', '?')} in {d.get('namespace', '?')}", "",
+    title = ACTION_TITLES[action] if action else "Deployment record"
+    lines = [f"# {title}: {d.get('release', '?')} in {d.get('namespace', '?')}", "",
              f"**Outcome: {status}** — {words}", ""]
     if d.get("explanation"):
         e = d["explanation"]
@@ -170,18 +205,24 @@ def markdown(d: dict) -> str:
     ]
     if d.get("summary"):
         lines += ["## Configuration in plain words", ""] + [f"- {s}" for s in d["summary"]] + [""]
-    lines += ["## Values", ""] + ([f"- `{v.get('file', '')}` from {v.get('name', '')}" for v in d.get("values") or []]
-                                  or ["(none)"]) + [""]
-    rel = d.get("release_state")
-    lines += ["## Release after helm", "", _release_line(rel, d.get("actions") or []) if rel else "(helm did not run)",
-              ""]
+    lines += ["## Values", ""] + _values_section(d, action, values_files or [])
+    if action:
+        lines += ["## Release afterwards", "", _action_release_line(d), ""]
+    else:
+        rel = d.get("release_state")
+        lines += ["## Release after helm", "",
+                  _release_line(rel, d.get("actions") or []) if rel else "(helm did not run)", ""]
     lines += ["## Steps", "", "| time (UTC) | phase | step | status |", "|---|---|---|---|"]
-    lines += [f"| {s['time']} | {s['phase']} | {s['message'].replace('|', '/')} | {s['status']} |"
+    lines += [f"| {s['time']} | {s['phase']} | {s['message'].replace('|', '/').replace(chr(10), ' ')} | {s['status']} |"
               for s in d.get("steps") or []]
-    lines += ["", "## Preflight", ""] + _table(d.get("preflight") or [])
-    # every record has the same sections, whatever happened: "(none)" says a phase found nothing
-    lines += ["## What the verifier saw while helm was waiting", ""] + _table(d.get("observed_during_wait") or [])
+    lines.append("")
+    if not action:
+        lines += ["## Preflight", ""] + _table(d.get("preflight") or [])
+        # every record has the same sections, whatever happened: "(none)" says a phase found nothing
+        lines += ["## What the verifier saw while helm was waiting", ""] + _table(d.get("observed_during_wait") or [])
     lines += ["## Verification", ""] + _table(d.get("verification") or [])
+    if action == "uninstall":
+        lines += ["## Objects still there", ""] + ([f"- {o}" for o in d.get("remaining") or []] or ["(none)"]) + [""]
     helm = d.get("helm") or {}
     lines += ["## Helm", ""]
     if helm:
@@ -190,8 +231,59 @@ def markdown(d: dict) -> str:
                   + " — full output in `helm.log`", ""]
     else:
         lines += ["(helm did not run)", ""]
-    lines += ["Files: `values.yaml` (the values deployed, secrets redacted), `record.json`, `helm.log`.", ""]
+    lines += [f"Files: {', '.join(_files(d, action, values_files or []))}, `record.json`, `helm.log`.", ""]
     return "\n".join(lines)
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+ACTION_VALUES = {"rollback": "the values the rollback restored", "uninstall": "the values of the release uninstalled"}
+
+
+def _values_section(d: dict, action: str | None, written: list[str]) -> list[str]:
+    if action:
+        return ([f"- `{f}`: {ACTION_VALUES[action]}" for f in written] or ["(none)"]) + [""]
+    layers = d.get("values") or []
+    merged = d.get("values_merged")
+    if not layers:
+        return ["(none)", ""]
+    if not merged:
+        return [f"- `{v.get('file', '')}` from {v.get('name', '')}" for v in layers] + [""]
+    out = [f"helm read {len(layers)} files, one `-f` each in this order (later files win):", ""]
+    out += [f"{i}. `{v.get('file', '')}` from {v.get('name', '')}" for i, v in enumerate(layers, 1)]
+    out += ["", f"`{merged.get('file', '')}`: what the chart receives from them, merged as helm merges them "
+            "(maps key by key, lists replaced whole, null deletes the chart's default).", ""]
+    set_by = d.get("values_set_by") or []
+    if set_by:
+        out += ["Which file set each value:", "", "| value | set by |", "|---|---|"]
+        out += [f"| `{_cell(r.get('path', ''))}` | {_cell(r.get('file', ''))}:{r.get('line', '')} |"
+                for r in set_by[:400]]
+        if len(set_by) > 400:
+            out.append(f"| … {len(set_by) - 400} more | see record.json `values_set_by` |")
+        out.append("")
+    return out
+
+
+def _files(d: dict, action: str | None, written: list[str]) -> list[str]:
+    if action:
+        return [f"`{f}` ({ACTION_VALUES[action]}, secrets redacted)" for f in written]
+    layers = [v.get("file", "") for v in d.get("values") or []]
+    merged = (d.get("values_merged") or {}).get("file")
+    if merged:
+        return [f"`{f}`" for f in layers] + [f"`{merged}` (the values deployed, one file per layer and merged; "
+                                             "secrets redacted)"]
+    return [f"`{f}` (the values deployed, secrets redacted)" for f in layers or ["values.yaml"]]
+
+
+def _action_release_line(d: dict) -> str:
+    status = d.get("release_status") or ""
+    if not d.get("helm"):
+        return "(helm did not run)"
+    if not status:
+        return "the release no longer exists"
+    return status + (f", revision {d['revision']}" if d.get("revision") is not None else "")
 
 
 def _release_line(rel: dict, actions: list[str]) -> str:
