@@ -47,6 +47,9 @@ def test_verification_of_an_existing_release_is_a_recorded_run(day_two, helm_bin
     data = json.loads((out.record_dir / "record.json").read_text())
     assert data["action"] == "verify" and data["status"] == "verify-failed" and data["helm_command"] == []
     assert "registry: registry.k8s.io" in (out.record_dir / "values.yaml").read_text()   # what was verified
+    md = (out.record_dir / "record.md").read_text()
+    assert md.startswith("# Verification record: edited in inference-prod\n\n**Outcome: verify-failed** — a check "
+                         "failed; nothing in the cluster was changed")
     assert [e.kind for e in seen][-1] == "done" and any(e.kind == "checks" and e.final for e in seen)
     assert run.run() is out                                     # once
     assert {c.id for c in run.look()} >= {"release", "epp-image"}   # the dashboard keeps looking
