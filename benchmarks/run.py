@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("checker", "sim", "engine", "releases", "ui")
+ORDER = ("checker", "sim", "engine", "releases", "ui", "releases_ui")
 
 
 def main(argv: list[str]) -> int:

@@ -5,7 +5,9 @@
 
 The screens run the real engine against the built-in cluster emulator with the real helm and the
 chart archives of GAIE_TUI_CHART_DIRS (`python3 dev.py screenshots` points it at ../shared/charts):
-the Setup → Record path a user takes in `gaie-tui demo`.
+the Setup → Record path a user takes in `gaie-tui demo`, then the day-two screens on a cluster that
+already holds releases (`gaie-tui demo --scenario existing-releases`): Releases, a release's
+History, the review of a rollback, a stuck release.
 """
 from __future__ import annotations
 
@@ -65,6 +67,49 @@ async def shoot(out: Path, size: tuple[int, int]) -> list[Path]:
                 for k in keys:
                     await pilot.press(k)
                     await pilot.pause(0.3)
+                await _until(pilot, ready)
+                await pilot.pause(0.4)
+                path = out / f"{name}.svg"
+                path.write_text(app.export_screenshot(title=f"gaie-tui — {name}"), encoding="utf-8")
+                written.append(path)
+        session.close()
+    return written + await shoot_day_two(out, size, tmp)
+
+
+async def shoot_day_two(out: Path, size: tuple[int, int], tmp: Path) -> list[Path]:
+    from gaie_tui.core.session import Session
+    from gaie_tui.sim.demo import simulated_cluster
+    from gaie_tui.ui.app import GaieApp
+    written = []
+    with simulated_cluster("existing-releases", ready_delay=0.3, namespace="llm-d") as sc:
+        session = Session(kubeconfig=str(sc.kubeconfig), context=sc.context, record_dir=tmp / "gaie-records",
+                          upstream_offline=True)
+        app = GaieApp(session, resume=False, cursor_blink=False, clock=lambda: 0.0,
+                      simulated_banner="SIMULATED CLUSTER (screenshots)")
+        app.notify = lambda *a, **kw: None
+        async with app.run_test(size=size, notifications=False) as pilot:
+            def named(cls: str):
+                return lambda: type(app.screen).__name__ == cls
+
+            def listed() -> bool:
+                scr = app.screen
+                return named("ReleasesScreen")() and scr.listing is not None and all(
+                    r.health != "skip" for r in scr.listing.releases)
+
+            shots = [
+                ("releases", [], listed),
+                ("history", ["down", "h"], lambda: named("HistoryScreen")() and app.screen.history is not None),
+                ("rollback", ["down", "r"], lambda: named("ActionScreen")() and "THE PLAN" in
+                 str(app.screen.query_one("#action-plan").content)),
+                ("stuck", ["escape", "escape", "down", "down", "s"],
+                 lambda: named("StuckScreen")() and app.screen.diagnosis is not None),
+            ]
+            await pilot.pause(0.5)
+            for name, keys, ready in shots:
+                for k in keys:
+                    await _until(pilot, lambda: app.screen.is_attached)
+                    await pilot.pause(0.3)
+                    await pilot.press(k)
                 await _until(pilot, ready)
                 await pilot.pause(0.4)
                 path = out / f"{name}.svg"

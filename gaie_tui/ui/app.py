@@ -349,6 +349,8 @@ class GaieApp(App):
                          (deploy, "DeployScreen"), (verify, "VerifyScreen"), (record, "RecordScreen")):
             klass = getattr(mod, cls)
             add(STEP_TITLES[klass.STEP], klass.BINDINGS)
+        for scope, bindings in self._day_two_bindings():
+            add(scope, bindings)
         return rows
 
     def action_help(self) -> None:
@@ -368,6 +370,8 @@ class GaieApp(App):
         cmd = cmd.lower()
         aliases = {"v": "values", "s": "setup", "r": "review", "d": "deploy", "vf": "verify", "rec": "record"}
         cmd = aliases.get(cmd, cmd)
+        if self._day_two_command(cmd, arg.strip()):
+            return
         if cmd in STEPS:
             self.goto(cmd)
         elif cmd in ("q", "quit", "q!", "qa"):
@@ -387,6 +391,57 @@ class GaieApp(App):
             from ..core.textsafe import visible
             self.notify(visible(f"unknown command :{text}  (try :values, :review, :verify, :ns NAME, :ctx NAME, "
                                 ":deployed, :w FILE, :q)"), severity="warning", markup=False)
+
+    # ---- day two: the Releases screen and the actions on releases ---------------------------
+    def offer_releases(self, listing, setup) -> None:
+        """Setup's first look at the cluster found releases of either chart family: the Releases
+        screen becomes the first screen — once, at start, and only while Setup is on top and
+        untouched (a user who already started a new deploy is not taken elsewhere; Setup says
+        where the releases are instead)."""
+        if getattr(self, "_releases_offered", False):
+            return
+        self._releases_offered = True
+        if listing.releases and self.screen is setup and not getattr(setup, "touched", True):
+            self.show_releases(listing)
+
+    def show_releases(self, listing=None) -> None:
+        """The Releases screen: back to it when it is on the stack, else on top of this screen."""
+        from .screens.releases import ReleasesScreen
+        for i, scr in enumerate(self.screen_stack):
+            if isinstance(scr, ReleasesScreen):
+                while len(self.screen_stack) > i + 1:
+                    self.pop_screen()
+                scr.action_refresh()
+                return
+        self.push_screen(ReleasesScreen(listing))
+
+    def push_day_two(self, name: str, *args, callback=None) -> None:
+        """A day-two screen by name, for the screens that lead to one another (history → rollback,
+        stuck → recovery …) without importing each other."""
+        from .screens import history, release_action, releases, stuck
+        classes = {"history": history.HistoryScreen, "stuck": stuck.StuckScreen,
+                   "action": release_action.ActionScreen, "migrate-targets": releases.MigrateTargets,
+                   "menu": releases.ReleaseMenu}
+        self.push_screen(classes[name](*args), callback)
+
+    def _day_two_command(self, cmd: str, arg: str) -> bool:
+        """`:releases` (`:rel`), and `:ns NAME` / `:ns all` on the Releases screen."""
+        if cmd in ("releases", "rel", "helm"):
+            if self.session.offline or self.state.offline:
+                self.notify("offline: no cluster to list releases in", severity="warning", markup=False)
+            else:
+                self.show_releases()
+            return True
+        if cmd == "ns" and hasattr(self.screen, "narrow"):
+            self.screen.narrow(arg or None)
+            return True
+        return False
+
+    def _day_two_bindings(self):
+        from .screens import history, release_action, releases, stuck
+        return [("Releases", releases.ReleasesScreen.BINDINGS), ("Release actions", releases.ReleaseMenu.BINDINGS),
+                ("History", history.HistoryScreen.BINDINGS), ("Stuck release", stuck.StuckScreen.BINDINGS),
+                ("Rollback / uninstall", release_action.ActionScreen.BINDINGS)]
 
     # ---- leaving: quit, signals, crashes ---------------------------------------------------
     def running_run(self):

@@ -366,6 +366,10 @@ async def test_command_line_sets_namespace_and_loads_deployed_values(app_factory
                         verify_wait=5).run().status in ("verified", "verify-failed")
     app = app_factory(session)
     async with app.run_test(size=(100, 40), notifications=False) as pilot:
+        # the cluster holds a release now: the Releases screen comes first, n is a new deploy
+        assert await wait_until(pilot, lambda: type(app.screen).__name__ == "ReleasesScreen", 30)
+        await pilot.pause(0.3)
+        await pilot.press("n")
         await setup_settled(pilot, app)
         app.run_command("ns team-b")
         await pilot.pause(0.2)

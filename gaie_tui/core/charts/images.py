@@ -109,5 +109,17 @@ def default_image(family: str, chart_version: str) -> tuple[Image, str]:
             f"this is the one they used with {source}")
 
 
+def proposed_image(family: str, chart_version: str) -> Image:
+    """The EPP to propose before any registry has been asked: the one llm-d paired with the chart
+    version, unless that lives in the renamed repository (reported as no longer anonymously
+    pullable) — then the chart's own default endpoint picker, made with that chart version (its
+    RBAC and flags match). `upstream.images.proposed()` replaces it once registries have answered."""
+    img, _ = default_image(family, chart_version)
+    if family == "inferencepool" and img.repo == RENAMED_REPO:
+        registry, _, repository = GAIE_REPO.rpartition("/")
+        return Image(registry, repository, chart_version)
+    return img
+
+
 def is_unpinned(tag: str) -> bool:
     return tag.lower() in UNPINNED_TAGS or not tag

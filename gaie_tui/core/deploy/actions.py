@@ -333,6 +333,9 @@ def deployed_values_text(helm: str, release: str, namespace: str, kube_args: lis
     values = helm_mod.query_json(helm_mod.get_values_argv(helm, release, namespace, revision, kube_args)) or {}
     head = f"{HEADER_MARK}{chart}@{version}\n# the values of release {release} in {namespace}" + (
         f", revision {revision}" if revision else f", revision {row.get('revision')} ({row.get('status')})") + "\n"
+    # a blank line ends the file's header: the comments above are the file's, not the first key's
+    # (migrate keeps a header where it is and the comments right above a key with that key)
+    head += "\n"
     return head + (yaml.safe_dump(values, sort_keys=False, default_flow_style=False) if values else "{}\n")
 
 

@@ -38,10 +38,12 @@ STATUS_WORDS = {
 }
 # A release action's record (data["action"]): its own title, and words for every status
 # core.deploy.actions gives a run (tests/engine/test_engine_record_words.py reads them from its source).
-ACTION_TITLES = {"rollback": "Rollback record", "uninstall": "Uninstall record"}
+ACTION_TITLES = {"rollback": "Rollback record", "uninstall": "Uninstall record", "verify": "Verification record"}
 ACTION_STATUS_WORDS = {
     "rolled-back": "rolled back and verified",
     "rollback-verify-failed": "rolled back, but verification failed",
+    "verified": "every check passed; nothing in the cluster was changed (a verification only reads)",
+    "verify-failed": "a check failed; nothing in the cluster was changed (a verification only reads)",
     "uninstalled": "uninstalled: the release and its objects are gone",
     "uninstall-incomplete": "helm finished, but the release or some of its objects are still there",
     "failed": "helm {action} failed",
@@ -239,7 +241,8 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-ACTION_VALUES = {"rollback": "the values the rollback restored", "uninstall": "the values of the release uninstalled"}
+ACTION_VALUES = {"rollback": "the values the rollback restored", "uninstall": "the values of the release uninstalled",
+                 "verify": "the values of the release verified"}
 
 
 def _values_section(d: dict, action: str | None, written: list[str]) -> list[str]:

@@ -382,3 +382,17 @@ def image_choices(family: str, chart_version: str, session: Upstream | None = No
         recommended = (i == first_ok) if first_ok is not None else (i == 0 and pull is None)
         out.choices.append(ImageChoice(img, label, note, pull, recommended))
     return out
+
+
+def proposed(choices: ImageChoices) -> ImageChoice | None:
+    """The choice Setup proposes by default: the recommended one when its registry said it pulls;
+    otherwise (offline, or nothing was asked) the first one outside the renamed repository that
+    did not fail — never an image known not to pull when another is offered."""
+    for c in choices.choices:
+        if c.recommended and c.pull is not None and c.pull.ok:
+            return c
+    for c in choices.choices:
+        renamed = chart_images.Image.parse(c.image).repo == chart_images.RENAMED_REPO
+        if not renamed and not (c.pull is not None and c.pull.failing):
+            return c
+    return None

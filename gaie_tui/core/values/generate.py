@@ -127,7 +127,8 @@ def generate(chart: Chart, answers: Answers, *, now: datetime | None = None) -> 
         if images.is_unpinned(image.tag):
             raise UserError(f"image tag {image.tag!r} is not a release",
                             "pin an explicit version tag such as v0.10.0 (never latest or main)")
-        image_note = "chosen explicitly"
+        image, own = _chart_split(chart, lay, image)
+        image_note = "the chart's own default endpoint picker" if own else "chosen explicitly"
     else:
         image, image_note = images.default_image(family, version)
 
@@ -237,6 +238,20 @@ def _ref_text(chart: Chart) -> str:
     if ref.oci:
         return f"{ref.oci}@{chart.version}"
     return f"{chart.layout.layout.family}@{chart.version}"
+
+
+def _chart_split(chart, lay, image: Image) -> tuple[Image, bool]:
+    """An image in the repository the chart names by default keeps the chart's own split between
+    registry and repository (`registry.k8s.io` + `gateway-api-inference-extension/epp`), so choosing
+    the chart's own endpoint picker is not reported as a deviation from its defaults. The flag says
+    whether it is exactly the chart's default image (its tag too)."""
+    keys = [chart.tree.find(f"{lay.epp}.image.{k}") for k in (*lay.image_keys[:2], "tag")]
+    if all(k is not None and k.has_default and isinstance(k.default, str) for k in keys[:2]):
+        registry, repository = keys[0].default, keys[1].default
+        if f"{registry}/{repository}" == image.repo:
+            tag = keys[2].default if keys[2] is not None and keys[2].has_default else None
+            return Image(registry, repository, image.tag), tag == image.tag
+    return image, False
 
 
 def chart_from_header(text: str) -> str | None:

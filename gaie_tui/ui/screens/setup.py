@@ -1,5 +1,13 @@
 """Setup: cluster, namespace, release, chart, provider, image, HF secret, zmq, selector.
 
+The first focus is the Cluster picker, not a text field: a newcomer's first `?` or `:` is a global
+key on the first frame. Once the cluster answered, the releases already in it are listed (helm only):
+the app shows the Releases screen first when there are any and the form is untouched, and the
+release note says when one of this name (or others) lives in the namespace (F2 lists them). The EPP
+image field says whether the image really pulls (core `pull_status`, in a worker; offline is a skip
+note) and, for inferencepool, offers the real choices side by side (core `image_choices`); the
+image proposed by default is one that pulls, never the renamed repository's.
+
 Everything here is asked of core (kubeconfig contexts, the namespace rule, secrets by name, the
 model-server selector's matches, the chart archive at hand); the answers settle before Values:
 ctrl+n waits for the cluster probe (with a way to go on offline) so the values are generated with
@@ -60,6 +68,25 @@ class ArchiveKnown(Message):
 
 
 @dataclass
+class ReleasesKnown(Message):
+    listing: object = None                # core.cluster.releases.Listing (helm only, no health)
+    error: str | None = None
+
+
+@dataclass
+class ImagesKnown(Message):
+    ref: str                              # family@version the choices are for
+    choices: object = None                # core.upstream.images.ImageChoices
+    error: str | None = None
+
+
+@dataclass
+class ImagePulled(Message):
+    image: str
+    status: object                        # core.upstream.images.PullStatus
+
+
+@dataclass
 class Generated(Message):
     ref: str
     answers: Answers
@@ -76,10 +103,13 @@ def _first_line(exc: BaseException) -> str:
 
 class SetupScreen(WizardScreen):
     STEP = "setup"
-    AUTO_FOCUS = "#namespace"   # one focus change at start (each one restyles the form)
+    # one focus change at start (each one restyles the form); not a text field, whose selected text
+    # a newcomer's first `?` or `:` would replace
+    AUTO_FOCUS = "#context"
     BINDINGS = [
         Binding("ctrl+n", "next", "Next: values", id="setup.next"),
         Binding("ctrl+r", "reload", "Reload cluster", id="setup.reload"),
+        Binding("f2", "releases", "Releases", id="setup.releases"),
     ]
 
     def __init__(self) -> None:
@@ -92,6 +122,13 @@ class SetupScreen(WizardScreen):
         self._namespaces: list[str] | None = None   # the cluster's, once connected
         self._waiting = None         # the "waiting for the cluster" dialog, while ctrl+n waits
         self._ns_loading: str | None = None   # a namespace whose secrets and pods are being read
+        self._releases = None        # core Listing of the releases in the cluster (helm only), once known
+        self._form_at_probe = None   # the form when the cluster answered: a change since means touched
+        self._choices = None         # core ImageChoices for the chosen chart, once the registries answered
+        self._proposed = ""          # the image used when the field is left empty
+        self._pulls: dict = {}       # image → core PullStatus seen
+        self._pull_timer = None
+        self._image_text: tuple[str, str] | None = None   # the choices in full, and in two lines
 
     def compose_body(self) -> ComposeResult:
         st = self.app.state
@@ -107,6 +144,9 @@ class SetupScreen(WizardScreen):
             yield Static("", id="namespace-note", classes="note", markup=False)
             yield FieldInput(a.release, label="Release", id="release")
             yield Static("", id="release-problem", classes="note", markup=False)
+            releases_note = Static("", id="releases-note", classes="note", markup=False)
+            releases_note.display = False         # shown once the cluster said which releases it holds
+            yield releases_note
             yield Choice([(f, f) for f in fams], value=ref_family, label="Chart", id="family")
             yield Choice(lambda: self._version_options(str(self.query_one("#family", Choice).value)),
                          value=ref_version, label="Version", id="version")
@@ -114,12 +154,20 @@ class SetupScreen(WizardScreen):
             yield Static("", id="archive-note", classes="note", markup=False)
             yield Choice(lambda: [(p, p) for p in _providers()], value=a.provider, label="Provider", id="provider")
             yield FieldInput(a.image or "", placeholder="", label="EPP image", id="image")
+            image_status = Static("", id="image-status", classes="note", markup=False)
+            image_status.display = False          # shown once a registry said something about the image
+            yield image_status
             yield Choice([("none", NONE)], value=NONE, label="HF secret", id="hf-secret")
             yield Tick("zmq 5557 for KV-cache events", a.zmq, label="Ports", id="zmq")
             yield Tick("Prometheus ServiceMonitor", a.monitoring, label="Monitoring", id="monitoring")
             yield FieldInput(",".join(f"{k}={v}" for k, v in a.selector.items()), label="Selector",
                              id="selector")
             yield Static("", id="matches", classes="note", markup=False)
+            # the EPP images side by side, after the short rows: at 80×24 the selector's matches stay
+            # on the first screen
+            yield Choice(lambda: self._image_options(), prompt="(asking the registries…)", label="EPP choices",
+                         id="image-choice")
+            yield Static("", id="image-options", classes="note", markup=False)
             yield ActionButton("Next: values  (ctrl+n)", id="next", variant="primary")
 
     def _initial_chart(self, fams) -> tuple[str, str]:
@@ -145,6 +193,7 @@ class SetupScreen(WizardScreen):
         self.query_one("#versions-note", Static).update("asking upstream for newer versions…")
         self.load_versions()
         self.load_archive_status()
+        self.load_image_choices()
         st = self.app.state
         if st.offline or self.app.session.offline:
             self._go_offline("offline mode (no cluster)")
@@ -250,6 +299,228 @@ class SetupScreen(WizardScreen):
         self.update_subtitle()
         self._ns_loading = ns
         self.load_namespace(ns)
+        self._form_at_probe = self._form_state()
+        self.load_releases()
+
+    # ---- the releases already in the cluster (core.cluster.releases; the Releases screen) ------
+    @work(thread=True, exclusive=True, group="releases", exit_on_error=False)
+    def load_releases(self) -> None:
+        from ...core.cluster.releases import list_releases
+        session = self.app.session
+        try:
+            cluster = session.cluster()
+            if cluster is None:
+                return
+            listing = list_releases(cluster, session.helm_binary(), health=False,
+                                    production_patterns=self.app.production_contexts)
+        except Exception as exc:  # noqa: BLE001 - a note; a new deploy works without it
+            self.post_message(ReleasesKnown(error=_first_line(exc)))
+            return
+        self.post_message(ReleasesKnown(listing))
+
+    def on_releases_known(self, msg: ReleasesKnown) -> None:
+        if msg.error:
+            from ...core.textsafe import visible
+            note = self.query_one("#releases-note", Static)
+            note.update(visible(f"releases not listed: {msg.error}"))
+            note.display = True
+            return
+        self._releases = msg.listing
+        self._note_releases()
+        self.refresh_bindings()
+        offer = getattr(self.app, "offer_releases", None)
+        if offer is not None:
+            offer(msg.listing, self)
+
+    def _form_state(self) -> tuple:
+        # what only the user changes (pickers below the cluster are also set by the cluster's answers)
+        return (tuple(w.value for w in self.query(Input)), tuple(t.value for t in self.query(Tick)),
+                self.query_one("#context", Choice).value)
+
+    @property
+    def touched(self) -> bool:
+        """The user has started on the form: moved the focus or changed a value since the cluster
+        answered (then the Releases screen is not shown in their place)."""
+        if self.focused is not self.query_one("#context"):
+            return True
+        return self._form_at_probe is not None and self._form_state() != self._form_at_probe
+
+    def _note_releases(self) -> None:
+        from ...core.textsafe import visible
+        note = self.query_one("#releases-note", Static)
+        listing = self._releases
+        if listing is None or self.app.state.offline:
+            note.update("")
+            note.display = False
+            return
+        ns = self.query_one("#namespace", Input).value.strip()
+        name = self.query_one("#release", Input).value.strip()
+        here = [r for r in listing.releases if r.namespace == ns]
+        same = next((r for r in here if r.name == name), None)
+        if same is not None:
+            text = (f"⚠ release {same.name} already exists in {ns} ({same.chart} {same.chart_version}, "
+                    f"{same.status}, revision {same.revision}): deploying upgrades it — F2 lists the releases "
+                    "(u there upgrades it starting from its own values)")
+        elif here:
+            text = (f"other releases in {ns}: " + ", ".join(f"{r.name} ({r.chart} {r.chart_version})" for r in here)
+                    + " — F2 lists them")
+        elif listing.releases:
+            n = len(listing.releases)
+            text = f"{n} release{'s' if n != 1 else ''} in other namespaces — F2 lists them"
+        else:
+            text = ""
+        note.update(visible(text))
+        note.display = bool(text)
+        note.set_class(same is not None, "problem")
+
+    def action_releases(self) -> None:
+        show = getattr(self.app, "show_releases", None)
+        if show is not None and not self.app.state.offline:
+            show(self._releases)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "releases":
+            return bool(self._releases is not None and self._releases.releases and not self.app.state.offline)
+        return True
+
+    # ---- the EPP image: what really pulls (core.upstream.images) ------------------------------
+    def load_image_choices(self) -> None:
+        self._images_worker(self._ref())     # the form is read here, on the UI's thread
+
+    @work(thread=True, exclusive=True, group="images", exit_on_error=False)
+    def _images_worker(self, ref: str) -> None:
+        from ...core.upstream.images import image_choices
+        family, _, version = ref.partition("@")
+        try:
+            choices = image_choices(family, version, self.app.session.upstream())
+        except Exception as exc:  # noqa: BLE001 - a note; the proposed image stays
+            self.post_message(ImagesKnown(ref, error=_first_line(exc)))
+            return
+        self.post_message(ImagesKnown(ref, choices))
+
+    def on_images_known(self, msg: ImagesKnown) -> None:
+        from ...core.textsafe import visible
+        if msg.ref != self._ref():
+            return
+        options = self.query_one("#image-options", Static)
+        if msg.error:
+            options.update(visible(f"image choices unknown: {msg.error}"))
+            return
+        from ...core.upstream.images import proposed
+        self._choices = choices = msg.choices
+        for c in choices.choices:
+            if c.pull is not None:
+                self._pulls[c.image] = c.pull
+        pick = proposed(choices)
+        if pick is not None:
+            self._proposed = pick.image
+        self._update_image_placeholder()
+        full = [f"EPP images for {choices.family} {choices.chart_version} (EPP choices picks one):"]
+        short = []
+        for i, c in enumerate(choices.choices, 1):
+            tag = "  (proposed)" if c.image == self._proposed else ""
+            full.append(f"{i} {_pull_mark(c.pull)} {c.image} — {c.label}{tag}")
+            short.append(f"{i} {_pull_mark(c.pull)} {c.image.rpartition('/')[2]}{tag.strip() and ' (proposed)'}")
+            if c.pull is not None and c.pull.failing:
+                full.append(f"    {c.pull.message}")
+            if c.note:
+                full.append(f"    {c.note}")
+        unasked = [c.pull for c in choices.choices if c.pull is not None and c.pull.state in ("offline", "error")]
+        if unasked:
+            full.append(f"- not checked: {_why_unchecked(unasked[0])}")
+        short = [" · ".join(short)] if len(choices.choices) > 1 else []
+        if choices.successor_note:
+            full.append(choices.successor_note + ".")
+            short.append(f"llm-d-router-gateway is the maintained successor of {choices.family}")
+        if short:
+            short[-1] += " (details: move here)"
+        self._image_text = ("\n".join(full), "\n".join(short))
+        self._paint_image_options()
+        choice = self.query_one("#image-choice", Choice)
+        choice.display = len(choices.choices) > 1
+        current = self.query_one("#image", Input).value.strip() or self._proposed
+        with choice.prevent(Choice.Changed):
+            choice.set_options(self._image_options())
+            if any(v == current for _, v in choice.options):
+                choice.value = current
+        self._check_image()
+
+    def _paint_image_options(self) -> None:
+        """The choices in full while the image field or its picker has the focus (a long read),
+        else in two lines, so the rest of the form stays on the screen."""
+        from ...core.textsafe import visible
+        texts = getattr(self, "_image_text", None)
+        if texts is None:
+            return
+        detailed = getattr(self.focused, "id", None) in ("image", "image-choice")
+        self.query_one("#image-options", Static).update(visible(texts[0] if detailed else texts[1]))
+
+    def on_descendant_focus(self, _event) -> None:
+        self._paint_image_options()
+
+    def _image_options(self) -> list[tuple[str, str]]:
+        if self._choices is None:
+            return []
+        return [(f"{i} {_pull_mark(c.pull)} {c.label}" + ("  (proposed)" if c.image == self._proposed else ""),
+                 c.image) for i, c in enumerate(self._choices.choices, 1)]
+
+    @on(Choice.Changed, "#image-choice")
+    def _image_chosen(self, event: Choice.Changed) -> None:
+        if event.value:
+            self.query_one("#image", Input).value = str(event.value)
+
+    @on(Input.Changed, "#image")
+    def _image_typed(self, event: Input.Changed) -> None:
+        # asked of the registry once typing pauses, not on every key
+        if self._pull_timer is not None:
+            self._pull_timer.stop()
+        self._pull_timer = self.set_timer(0.8, self._check_image)
+        image = event.value.strip() or self._proposed
+        choice = self.query_one("#image-choice", Choice)
+        if choice.options and any(v == image for _, v in choice.options):
+            with choice.prevent(Choice.Changed):
+                choice.value = image
+
+    def _check_image(self) -> None:
+        self._pull_timer = None
+        image = self.query_one("#image", Input).value.strip() or self._proposed
+        if not image:
+            return
+        if image in self._pulls:
+            self._show_pull(image, self._pulls[image])
+            return
+        self.query_one("#image-status", Static).update("· asking the registry whether it pulls…")
+        self._pull_worker(image)
+
+    @work(thread=True, exclusive=True, group="image-pull", exit_on_error=False)
+    def _pull_worker(self, image: str) -> None:
+        from ...core.upstream.images import ERROR, PullStatus, pull_status
+        try:
+            status = pull_status(self.app.session.upstream(), image)
+        except Exception as exc:  # noqa: BLE001 - a note, never a crash
+            status = PullStatus(image, ERROR, f"{image} not checked: {_first_line(exc)}")
+        self.post_message(ImagePulled(image, status))
+
+    def on_image_pulled(self, msg: ImagePulled) -> None:
+        self._pulls[msg.image] = msg.status
+        if msg.image == (self.query_one("#image", Input).value.strip() or self._proposed):
+            self._show_pull(msg.image, msg.status)
+
+    def _show_pull(self, image: str, status) -> None:
+        """Whether the image in the field (or the proposed one) pulls, in one line under the field
+        (the whole answer in its tooltip): a failure says why and what to choose instead."""
+        from ...core.textsafe import visible
+        out = self.query_one("#image-status", Static)
+        if status.ok:
+            text = f"✓ pulls: {status.message.removeprefix(image).strip()}"
+        elif status.failing:
+            text = f"✗ {status.message}" + (f" — {status.hint}" if status.hint else "")
+        else:
+            text = f"- not checked ({_why_unchecked(status).split(' (')[0]}): preflight asks again"
+        out.update(visible(text))
+        out.tooltip = visible(f"{status.message}\n{status.hint}".strip())
+        out.set_class(status.failing, "problem")
+        out.display = status.ok or status.failing    # "not checked" is said in the choices below
 
     def _go_offline(self, why: str) -> None:
         from ...core.textsafe import visible
@@ -341,6 +612,7 @@ class SetupScreen(WizardScreen):
     @on(Input.Changed, "#release")
     def _release_changed(self, event: Input.Changed) -> None:
         self._check_release(event.value)
+        self._note_releases()
         self.update_subtitle()
 
     def target(self) -> tuple[str | None, str, str]:
@@ -365,6 +637,7 @@ class SetupScreen(WizardScreen):
             self._ns_touched = True
             self._ns_source = ""
         self._note_namespace(event.value)
+        self._note_releases()
         self.query_one("#namespace", Input).set_class(bool(_ns_problem(event.value)), "invalid")
         self.update_subtitle()
         # the namespace is read only once the cluster probe has answered (on_cluster_loaded reads it)
@@ -387,7 +660,7 @@ class SetupScreen(WizardScreen):
             from ...core.textsafe import visible
             from ...core.upstream.freshness import versions_line
             self.query_one("#versions-note", Static).update(visible(versions_line(self._report, str(event.value))))
-        self._update_image_placeholder()
+        self._reset_image_choices()
         self.load_archive_status()
 
     def _version_options(self, family: str) -> list[tuple[str, str]]:
@@ -407,8 +680,19 @@ class SetupScreen(WizardScreen):
 
     @on(Choice.Changed, "#version")
     def _version_changed(self, event: Choice.Changed) -> None:
-        self._update_image_placeholder()
+        self._reset_image_choices()
         self.load_archive_status()
+
+    def _reset_image_choices(self) -> None:
+        """Another chart: its own proposal at once (no network), the registries asked again."""
+        self._choices, self._proposed = None, ""
+        self._update_image_placeholder()
+        choice = self.query_one("#image-choice", Choice)
+        with choice.prevent(Choice.Changed):
+            choice.set_options([])
+        self._image_text = None
+        self.query_one("#image-options", Static).update("asking the registries which images pull…")
+        self.load_image_choices()
 
     @on(Choice.Changed, "#context")
     def _context_changed(self, event: Choice.Changed) -> None:
@@ -418,14 +702,19 @@ class SetupScreen(WizardScreen):
             self.load_cluster(str(event.value))
 
     def _update_image_placeholder(self) -> None:
-        from ...core.charts.images import default_image
-        fam = self.query_one("#family", Choice).value
-        ver = self.query_one("#version", Choice).value
-        try:
-            img = default_image(str(fam), str(ver))[0].ref
-        except Exception:  # noqa: BLE001 - a version only upstream knows has no paired image here
-            img = ""
-        self.query_one("#image", Input).placeholder = f"default: {img}" if img else "REGISTRY/REPO:TAG"
+        """The image proposed when the field is left empty: one that pulls once the registries have
+        said so (core `proposed`), before that the chart's own default rather than the renamed
+        repository's (core `proposed_image`)."""
+        from ...core.charts.images import proposed_image
+        if not self._proposed:
+            fam = self.query_one("#family", Choice).value
+            ver = self.query_one("#version", Choice).value
+            try:
+                self._proposed = proposed_image(str(fam), str(ver)).ref
+            except Exception:  # noqa: BLE001 - a version only upstream knows may have no pairing
+                self._proposed = ""
+        # the proposal itself, no prefix: at 80 columns a longer placeholder is cut to nothing
+        self.query_one("#image", Input).placeholder = self._proposed or "REGISTRY/REPO:TAG"
 
     # ---- next -------------------------------------------------------------------------------
     def collect(self) -> Answers:
@@ -440,7 +729,7 @@ class SetupScreen(WizardScreen):
             raise ValueError(f"namespace: {problem}")
         selector = _parse_selector(q("#selector", Input).value)
         hf = q("#hf-secret", Choice).value
-        image = q("#image", Input).value.strip() or None
+        image = q("#image", Input).value.strip() or self._proposed or None
         return Answers(release=release, namespace=ns, provider=str(q("#provider", Choice).value), image=image,
                        hf_secret=None if hf in (NONE, None) else str(hf), zmq=q("#zmq", Tick).value,
                        monitoring=q("#monitoring", Tick).value, selector=selector)
@@ -521,6 +810,7 @@ class SetupScreen(WizardScreen):
             from ...core.textsafe import visible
             st.values_text = generated.text
             st.generated_text = generated.text
+            st.migration = None          # new values from the answers: no migration to prove
             for note in generated.notes:
                 self.app.notify(visible(note), title="Note", markup=False, timeout=8)
         self.app.goto("values", fresh=True)
@@ -533,7 +823,23 @@ class SetupScreen(WizardScreen):
 
     def palette_commands(self):
         return [("Setup: next (generate values)", "ctrl+n", self.action_next),
-                ("Setup: reload cluster", "ctrl+r", self.action_reload)]
+                ("Setup: reload cluster", "ctrl+r", self.action_reload),
+                ("Setup: the releases in the cluster", "F2", self.action_releases)]
+
+
+def _why_unchecked(status) -> str:
+    """Why a pull status could not be had, in a few words ("offline (--offline)", "registry answered 503")."""
+    why = status.message.split(" not checked: ", 1)[-1]
+    if why.startswith("offline (offline"):   # "offline (offline (--offline))" says it twice
+        why = why[len("offline ("):-1]
+    return why
+
+
+def _pull_mark(status) -> str:
+    """✓ pulls, ✗ does not (a failing state), - not checked (offline, registry trouble), · not asked."""
+    if status is None:
+        return "·"
+    return "✓" if status.ok else "✗" if status.failing else "-"
 
 
 def _providers() -> tuple[str, ...]:
