@@ -120,8 +120,10 @@ class BatchRenderer:
         name = self.chart.knowledge.name
         deps = "".join(f"- name: {json.dumps(name)}\n  version: {json.dumps(self.chart.version)}\n"
                        f"  alias: gaietuivar{i}x\n" for i in idx)
-        (parent / "Chart.yaml").write_text(f"apiVersion: v2\nname: {_PARENT}\nversion: 0.0.0\n"
-                                           f"dependencies:\n{deps}", encoding="utf-8")
+        # private like every scratch file (a new file in a fresh 0700 folder: nothing to follow)
+        fd = os.open(parent / "Chart.yaml", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"apiVersion: v2\nname: {_PARENT}\nversion: 0.0.0\ndependencies:\n{deps}")
         os.symlink(self.dir, parent / "charts" / name)
         try:
             proc = self._helm(parent, {f"gaietuivar{i}x": variants[i] for i in idx})
