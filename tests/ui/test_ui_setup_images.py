@@ -53,7 +53,7 @@ async def test_setup_offers_the_real_image_choices_with_their_pull_status(app_fa
         # two lines while the focus is elsewhere; in full next to the image field
         assert text_of(app, "#image-options").splitlines() == [
             "1 ✗ llm-d-inference-scheduler:v0.8.0 · 2 ✓ epp:v1.5.0 (proposed) · 3 ✓ llm-d-router-endpoint-picker:v0.10.0",
-            "llm-d-router-gateway is the maintained successor of inferencepool (details: move here)"]
+            "llm-d-router-gateway is the maintained successor of inferencepool (focus EPP image for details)"]
         image = app.screen.query_one("#image", Input)
         image.focus()
         await pilot.pause(0.1)

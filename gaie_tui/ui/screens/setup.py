@@ -433,7 +433,7 @@ class SetupScreen(WizardScreen):
             full.append(choices.successor_note + ".")
             short.append(f"llm-d-router-gateway is the maintained successor of {choices.family}")
         if short:
-            short[-1] += " (details: move here)"
+            short[-1] += " (focus EPP image for details)"
         self._image_text = ("\n".join(full), "\n".join(short))
         self._paint_image_options()
         choice = self.query_one("#image-choice", Choice)
