@@ -11,10 +11,9 @@ from __future__ import annotations
 import yaml
 
 from ..errors import UserError
+from ..yamlbudget import MAX_DEPTH, MAX_NODES, OverBudget, expanded_size
 
 MAX_BYTES = 2 * 1024 * 1024  # the values-file limit; real charts' values.yaml are ~10-30 kB
-MAX_NODES = 200_000          # values after alias expansion, as for values files
-MAX_DEPTH = 200
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -85,37 +84,17 @@ def _too_many(label: str, node, hint: str) -> ChartYamlError:
 
 
 def check_budget(root, label: str, *, hint: str = "") -> int:
-    """The number of values `root` expands to, counted without expanding anything (memoised
-    per node); ChartYamlError past MAX_NODES, MAX_DEPTH or on a recursive alias."""
-    memo: dict[int, int] = {}
-    active: set[int] = set()
-
-    def size(node, depth: int) -> int:
-        if depth > MAX_DEPTH:
-            raise _too_deep(label, hint)
-        nid = id(node)
-        if nid in memo:
-            return memo[nid]
-        if nid in active:
-            raise ChartYamlError(f"{label}: an alias refers to its own anchor (line {node.start_mark.line + 1})",
-                                 hint or NOT_A_CHART)
-        active.add(nid)
-        if isinstance(node, yaml.ScalarNode):
-            n = 1
-        elif isinstance(node, yaml.SequenceNode):
-            n = 1 + sum(size(c, depth + 1) for c in node.value)
-        else:
-            n = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
-        active.discard(nid)
-        memo[nid] = n
-        if n > MAX_NODES:
-            raise _too_many(label, node, hint)
-        return n
-
+    """The number of values `root` expands to, counted without expanding anything;
+    ChartYamlError past MAX_NODES, MAX_DEPTH or on a recursive alias."""
     try:
-        return size(root, 0)
-    except RecursionError:
-        raise _too_deep(label, hint) from None
+        return expanded_size(root)
+    except OverBudget as over:
+        if over.why == "deep":
+            raise _too_deep(label, hint) from None
+        if over.why == "recursive":
+            raise ChartYamlError(f"{label}: an alias refers to its own anchor (line {over.line})",
+                                 hint or NOT_A_CHART) from None
+        raise _too_many(label, over.node, hint) from None
 
 
 def construct(root, label: str, *, hint: str = ""):

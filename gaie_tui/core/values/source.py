@@ -15,11 +15,10 @@ from dataclasses import dataclass, field, replace
 import yaml
 from yaml.constructor import SafeConstructor
 
+from ..yamlbudget import MAX_DEPTH, MAX_NODES, OverBudget, expanded_size
 from .diagnostics import Diagnostic, format_path
 
 MAX_BYTES = 2 * 1024 * 1024          # a values file is a few kB; refuse anything over 2 MB
-MAX_NODES = 200_000                  # nodes after alias expansion
-MAX_DEPTH = 200
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -369,40 +368,20 @@ def _indent_culprit(lines: list[str], err: int) -> tuple[int, int, str, str] | N
 
 
 def _check_size(root) -> None:
-    """Count nodes after alias expansion without expanding anything (memoised per node)."""
-    memo: dict[int, int] = {}
-    active: set[int] = set()
-    anchors_seen = [False]
-
-    def size(node, depth: int) -> int:
-        if depth > MAX_DEPTH:
-            raise _Refused("yaml-too-deep", _too_deep().message, _too_deep().hint)
-        nid = id(node)
-        if nid in memo:
-            anchors_seen[0] = True
-            return memo[nid]
-        if nid in active:
+    """Refuse an alias bomb or a too-deep file before a single value is built."""
+    try:
+        expanded_size(root)
+    except OverBudget as over:
+        if over.why == "deep":
+            raise _Refused("yaml-too-deep", _too_deep().message, _too_deep().hint) from None
+        if over.why == "recursive":
             raise _Refused("yaml-alias-bomb", "an alias refers to its own anchor (a recursive document)",
-                           "remove the self-referencing alias", node.start_mark.line + 1,
-                           node.start_mark.column + 1)
-        active.add(nid)
-        if isinstance(node, yaml.ScalarNode):
-            n = 1
-        elif isinstance(node, yaml.SequenceNode):
-            n = 1 + sum(size(c, depth + 1) for c in node.value)
-        else:
-            n = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
-        active.discard(nid)
-        memo[nid] = n
-        if n > MAX_NODES:
-            raise _Refused("yaml-alias-bomb",
-                           f"aliases in this file expand to more than {MAX_NODES:,} values "
-                           "(an alias bomb, or a file far larger than any values file)",
-                           "remove the anchors/aliases (&name / *name) or write the values out",
-                           node.start_mark.line + 1, node.start_mark.column + 1)
-        return n
-
-    size(root, 0)
+                           "remove the self-referencing alias", over.line, over.column) from None
+        raise _Refused("yaml-alias-bomb",
+                       f"aliases in this file expand to more than {MAX_NODES:,} values "
+                       "(an alias bomb, or a file far larger than any values file)",
+                       "remove the anchors/aliases (&name / *name) or write the values out",
+                       over.line, over.column) from None
 
 
 _TAG_KIND = {"!!int": "an integer", "!!float": "a number", "!!bool": "true or false",
