@@ -11,73 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from tmuxkit import base_env, keys, screen, tmux, tmux_run, wait_for  # noqa: F401 - tmux is a fixture
 
 pytestmark = [pytest.mark.tmux, pytest.mark.xdist_group("ui-tmux")]
-EXE = Path(sys.executable).with_name("gaie-tui")
-
-
-def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
-
-
-def _screen(name: str) -> str:
-    return _tmux("capture-pane", "-p", "-t", name)
-
-
-def _wait_for(name: str, text: str, timeout: float = 30) -> str:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        shown = _screen(name)
-        if text in shown:
-            return shown
-        time.sleep(0.2)
-    raise AssertionError(f"{text!r} not on screen after {timeout}s:\n{_screen(name)}")
-
-
-def _keys(name: str, *keys: str) -> None:
-    _tmux("send-keys", "-t", name, *keys)
-
-
-@pytest.fixture
-def tmux(tmp_path):
-    if not shutil.which("tmux"):
-        pytest.skip("tmux is not installed")
-    sessions: list[str] = []
-
-    def start(env: dict[str, str], args: str, *, size=(100, 30), cwd: Path | None = None) -> str:
-        name = f"gaie-e2e-{os.getpid()}-{len(sessions)}"
-        sessions.append(name)
-        envs = " ".join(f"{k}={v!s}" for k, v in env.items())
-        cmd = f"cd {cwd or tmp_path} && env {envs} {EXE} {args}; echo GAIE_EXIT=$?; sleep 120"
-        _tmux("kill-session", "-t", name)
-        _tmux("new-session", "-d", "-s", name, "-x", str(size[0]), "-y", str(size[1]), cmd)
-        return name
-
-    yield start
-    for name in sessions:
-        _tmux("kill-session", "-t", name)
-
-
-def _base_env(tmp_path: Path, helm_bin: str) -> dict[str, str]:
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir(exist_ok=True)
-    return {
-        "PATH": f"{Path(helm_bin).parent}{os.pathsep}{os.environ['PATH']}",
-        "TMPDIR": str(tmpdir), "HOME": str(tmp_path / "home"), "TERM": "xterm-256color",
-        "GAIE_TUI_CONFIG_DIR": str(tmp_path / "config"), "GAIE_TUI_CACHE_DIR": str(tmp_path / "cache"),
-        "GAIE_TUI_STATE_DIR": str(tmp_path / "state"), "TEXTUAL_ANIMATIONS": "none",
-        "GAIE_TUI_REGISTRY_MIRRORS": os.environ["GAIE_TUI_REGISTRY_MIRRORS"],
-        "GAIE_TUI_GITHUB_API": os.environ["GAIE_TUI_GITHUB_API"],
-        "GAIE_TUI_GITHUB_RAW": os.environ["GAIE_TUI_GITHUB_RAW"],
-    }
 
 
 def _helm_pids(marker: str) -> list[int]:
@@ -95,7 +36,7 @@ def _helm_pids(marker: str) -> list[int]:
 
 
 def _wizard_pid(name: str) -> int:
-    shell = int(_tmux("list-panes", "-t", name, "-F", "#{pane_pid}").split()[0])
+    shell = int(tmux_run("list-panes", "-t", name, "-F", "#{pane_pid}").split()[0])
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -111,37 +52,37 @@ def _wizard_pid(name: str) -> int:
 
 @pytest.mark.parametrize("size, no_color", [((100, 30), False), ((80, 24), True)], ids=["100x30", "80x24-NO_COLOR"])
 def test_demo_from_setup_to_record(tmux, tmp_path, shared_dir, helm_bin, size, no_color):
-    env = _base_env(tmp_path, helm_bin)
+    env = base_env(tmp_path, helm_bin)
     env["GAIE_TUI_CHART_DIRS"] = str(shared_dir / "charts")
     if no_color:
         env["NO_COLOR"] = "1"
     del env["GAIE_TUI_STATE_DIR"]
     name = tmux(env, f"demo --record-dir {tmp_path / 'records'}", size=size)
-    _wait_for(name, "SIMULATED CLUSTER", 20)
-    _wait_for(name, "matches 2 pod(s), 2 Ready", 30)
-    assert "chart archive: local archive" in _screen(name)
-    _keys(name, "C-n")
-    _wait_for(name, "errors", 20)            # the Values screen's counts
-    values = _screen(name)
+    wait_for(name, "SIMULATED CLUSTER", 20)
+    wait_for(name, "matches 2 pod(s), 2 Ready", 30)
+    assert "chart archive: local archive" in screen(name)
+    keys(name, "C-n")
+    wait_for(name, "errors", 20)            # the Values screen's counts
+    values = screen(name)
     assert "✗ 0 errors" in values
     if size[0] < 100:                          # the explanation is a strip under the editor: F2 opens it
         assert "(F2:" in values and "│" not in values.split("\n")[4]
-    _keys(name, "C-n")
-    _wait_for(name, "Ready to approve", 30)
-    _keys(name, "a")
-    _wait_for(name, "Deploy release gaie-inference", 10)
-    _keys(name, "y")
-    _wait_for(name, "deployed, revision 1", 120)
-    _keys(name, "C-n")
-    _wait_for(name, "record written", 60)
-    _keys(name, "C-n")
-    shown = _wait_for(name, "RECORD WRITTEN", 20)
+    keys(name, "C-n")
+    wait_for(name, "Ready to approve", 30)
+    keys(name, "a")
+    wait_for(name, "Deploy release gaie-inference", 10)
+    keys(name, "y")
+    wait_for(name, "deployed, revision 1", 120)
+    keys(name, "C-n")
+    wait_for(name, "record written", 60)
+    keys(name, "C-n")
+    shown = wait_for(name, "RECORD WRITTEN", 20)
     records = list((tmp_path / "records").glob("gaie-inference-*/record.md"))
     assert records, shown
     assert "Outcome: verified" in records[0].read_text()
     assert "removed when the demo exits" not in shown      # --record-dir keeps them
-    _keys(name, "C-q")
-    _wait_for(name, "GAIE_EXIT=0", 20)
+    keys(name, "C-q")
+    wait_for(name, "GAIE_EXIT=0", 20)
     tmpdir = Path(env["TMPDIR"])
     assert not list(tmpdir.iterdir()), f"the demo left files behind: {list(tmpdir.iterdir())}"
 
@@ -149,20 +90,20 @@ def test_demo_from_setup_to_record(tmux, tmp_path, shared_dir, helm_bin, size, n
 def test_demo_without_any_chart_archive_says_so_on_setup(tmux, tmp_path, helm_bin):
     """A fresh clone with no shared/ folder beside it and no network: Setup's first screen says no
     chart archive is at hand, and the ways to provide one."""
-    env = _base_env(tmp_path, helm_bin)       # no GAIE_TUI_CHART_DIRS, registries unreachable, empty cache
+    env = base_env(tmp_path, helm_bin)       # no GAIE_TUI_CHART_DIRS, registries unreachable, empty cache
     del env["GAIE_TUI_STATE_DIR"]
     name = tmux(env, "demo", size=(120, 40))
-    _wait_for(name, "no chart archive here", 30)
+    wait_for(name, "no chart archive here", 30)
     wanted = ("cannot be reached", "--chart PATH.tgz", "GAIE_TUI_CHART_DIRS", "GAIE_TUI_REGISTRY_MIRRORS")
     end = time.monotonic() + 20
     while time.monotonic() < end:                 # the demo's notice may cover the line for a while
-        flat = " ".join(_screen(name).split())
+        flat = " ".join(screen(name).split())
         if all(w in flat for w in wanted):
             break
         time.sleep(0.2)
     assert all(w in flat for w in wanted), flat
-    _keys(name, "C-q")
-    _wait_for(name, "GAIE_EXIT=0", 20)
+    keys(name, "C-q")
+    wait_for(name, "GAIE_EXIT=0", 20)
 
 
 @pytest.fixture
@@ -171,18 +112,18 @@ def hanging_deploy(tmux, tmp_path, shared_dir, helm_bin):
     EPP never gets Ready, so helm keeps waiting; returns (tmux name, env, kubeconfig, records)."""
     from gaie_tui.sim.demo import simulated_cluster
     with simulated_cluster("epp-never-ready", ready_delay=0.2, namespace="llm-d") as sc:
-        env = _base_env(tmp_path, helm_bin)
+        env = base_env(tmp_path, helm_bin)
         env.update(GAIE_TUI_CHART_DIRS=str(shared_dir / "charts"), KUBECONFIG=str(sc.kubeconfig))
         name = tmux(env, "")
-        _wait_for(name, "matches 2 pod(s), 2 Ready", 30)
-        _keys(name, "C-n")
-        _wait_for(name, "errors", 20)
-        _keys(name, "C-n")
-        _wait_for(name, "Ready to approve", 30)
-        _keys(name, "a")
-        _wait_for(name, "Deploy release gaie-inference", 10)
-        _keys(name, "y")
-        _wait_for(name, "helm is deploying", 30)
+        wait_for(name, "matches 2 pod(s), 2 Ready", 30)
+        keys(name, "C-n")
+        wait_for(name, "errors", 20)
+        keys(name, "C-n")
+        wait_for(name, "Ready to approve", 30)
+        keys(name, "a")
+        wait_for(name, "Deploy release gaie-inference", 10)
+        keys(name, "y")
+        wait_for(name, "helm is deploying", 30)
         end = time.monotonic() + 30
         while not _helm_pids(str(sc.kubeconfig)) and time.monotonic() < end:
             time.sleep(0.1)
@@ -207,7 +148,7 @@ def _record(records: Path) -> tuple[Path, dict]:
 def test_kill_9_mid_helm_leaves_a_not_finished_record_and_no_helm(hanging_deploy, tmux):
     name, env, marker, records = hanging_deploy
     os.kill(_wizard_pid(name), signal.SIGKILL)
-    _wait_for(name, "GAIE_EXIT=137", 10)
+    wait_for(name, "GAIE_EXIT=137", 10)
     assert _gone(marker), "helm outlived the wizard"
     folder, data = _record(records)
     assert data["status"] == "in-progress" and data["ended"] is None
@@ -219,20 +160,20 @@ def test_kill_9_mid_helm_leaves_a_not_finished_record_and_no_helm(hanging_deploy
     assert not list(Path(env["TMPDIR"]).rglob("gaie-values-*")) and left == [], left
     # the next start says that deploy did not finish and offers its values again
     again = tmux(env, "")
-    shown = _wait_for(again, "Resume its values?", 20)
+    shown = wait_for(again, "Resume its values?", 20)
     assert "NOT FINISHED" in shown and folder.name in shown
-    _keys(again, "y")
-    _wait_for(again, "errors", 20)           # back on Values with the draft
-    _keys(again, "C-q")
-    _wait_for(again, "GAIE_EXIT=0", 20)
+    keys(again, "y")
+    wait_for(again, "errors", 20)           # back on Values with the draft
+    keys(again, "C-q")
+    wait_for(again, "GAIE_EXIT=0", 20)
 
 
 def test_ctrl_q_during_helm_stops_it_and_the_record_says_quit(hanging_deploy):
     name, _env, marker, records = hanging_deploy
-    _keys(name, "C-q")
-    _wait_for(name, "Quit anyway?", 10)
-    _keys(name, "y")
-    shown = _wait_for(name, "GAIE_EXIT=0", 40)
+    keys(name, "C-q")
+    wait_for(name, "Quit anyway?", 10)
+    keys(name, "y")
+    shown = wait_for(name, "GAIE_EXIT=0", 40)
     assert "Quit anyway" not in shown, "the terminal was given back (the wizard's screen is gone)"
     assert _gone(marker)
     folder, data = _record(records)
@@ -244,7 +185,7 @@ def test_ctrl_q_during_helm_stops_it_and_the_record_says_quit(hanging_deploy):
 def test_sighup_during_helm_stops_it_and_the_record_says_why(hanging_deploy):
     name, _env, marker, records = hanging_deploy
     os.kill(_wizard_pid(name), signal.SIGHUP)
-    _wait_for(name, "GAIE_EXIT=129", 40)
+    wait_for(name, "GAIE_EXIT=129", 40)
     assert _gone(marker)
     folder, data = _record(records)
     assert data["status"] == "interrupted" and "SIGHUP" in data["reason"]
