@@ -29,6 +29,7 @@ from pathlib import Path
 from ..charts import templates
 from ..charts.store import Chart
 from ..values.diagnostics import Diagnostic, format_path, sort_diagnostics
+from ..values.layers import coalesce, value_at
 from ..values.source import Source, leaves
 from .render import BatchRenderer, Rendered  # noqa: F401  (Rendered re-exported)
 
@@ -229,7 +230,7 @@ def _gates(chart: Chart, values: dict, anchor: tuple) -> list[Gate]:
         # a selector: block.name picks block.<x>
         sel = node.children.get("name")
         if sel is not None and depth < len(keys) and keys[depth] != "name" and keys[depth] in node.children:
-            now = _get_or(eff, block + ("name",))
+            now = value_at(eff, block + ("name",))
             if now != keys[depth]:
                 g = Gate(block + ("name",), keys[depth], now)
                 if g.keys not in seen:
@@ -238,7 +239,7 @@ def _gates(chart: Chart, values: dict, anchor: tuple) -> list[Gate]:
         for path, child in _booleans(node, block, 2):
             if path in seen or path == tuple(anchor):
                 continue
-            now = _get_or(eff, path)
+            now = value_at(eff, path)
             if now is not True:
                 seen.add(path)
                 out.append(Gate(path, True, now))
@@ -258,18 +259,8 @@ def _booleans(node, prefix: tuple, depth: int):
 
 
 def _effective_values(values: dict, chart: Chart) -> dict:
-    from ..values.layers import coalesce
     defaults = chart.knowledge.defaults if isinstance(chart.knowledge.defaults, dict) else {}
     return coalesce(values, defaults)
-
-
-def _get_or(values, keys):
-    cur = values
-    for k in keys:
-        if not isinstance(cur, dict) or k not in cur:
-            return None
-        cur = cur[k]
-    return cur
 
 
 def _dead_diagnostic(src: Source, chart: Chart, anchor: tuple, members: list[tuple],
@@ -283,7 +274,7 @@ def _dead_diagnostic(src: Source, chart: Chart, anchor: tuple, members: list[tup
             "rendered manifests identical",
             "remove it, or check the chart version's values for where this setting lives now", file=file)
     defaults = chart.knowledge.defaults if isinstance(chart.knowledge.defaults, dict) else {}
-    if all(_get_or(defaults, k) is not None and _get_or(defaults, k) == _get_or(src.values, k) for k in members):
+    if all(value_at(defaults, k) is not None and value_at(defaults, k) == value_at(src.values, k) for k in members):
         return None  # switched off and only repeating the chart's default: nothing to say
     gname = format_path(gate.keys)
     now = "unset" if gate.now is None else _scalar(gate.now)

@@ -174,15 +174,15 @@ def _overrides(sources: list[Source], merged: dict, origin: dict[Keys, int]) -> 
                     cur = nxt
                     continue
                 by = origin.get(prefix, i)
-                if by <= i or (isinstance(nxt, dict) and _get(s.values, keys) == {}):
+                if by <= i or (isinstance(nxt, dict) and value_at(s.values, keys) == {}):
                     break  # still this layer's, or an empty map a later layer merged into
                 # report once, at the shallowest of this layer's keys the later value replaced
                 at = prefix if prefix in s.positions else keys
                 if (i, at) not in seen:
                     seen.add((i, at))
-                    mine = _get(s.values, at)
+                    mine = value_at(s.values, at)
                     out.append(Override(i, at, by, prefix, nxt is None and _has(merged, prefix),
-                                        mine == _get(merged, at)))
+                                        mine == value_at(merged, at)))
                 break
     return out
 
@@ -196,7 +196,8 @@ def _settings(values, keys: Keys = ()):
         yield keys
 
 
-def _get(values, keys):
+def value_at(values, keys):
+    """The value at `keys` in nested maps, or None where the path does not go."""
     cur = values
     for k in keys:
         if not isinstance(cur, dict) or k not in cur:
@@ -294,7 +295,7 @@ def find_base_layers(path, missing: list[str], *, max_files: int = 200, levels: 
                 src = parse(p.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError):
                 continue
-            if src.ok and all(_has(src.values, k) and _get(src.values, k) not in (None, {}, []) for k in want):
+            if src.ok and all(_has(src.values, k) and value_at(src.values, k) not in (None, {}, []) for k in want):
                 found.append((distance, str(p), p))
         if folder.parent == folder or seen >= max_files:
             break
