@@ -108,3 +108,17 @@ def _size_of(path: str, limit: int) -> str:
 
 def use_color(stream=sys.stdout) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def connect(args):
+    """(cluster, helm binary) for a command's --kubeconfig/--context, the cluster answering;
+    UserError when either is unusable."""
+    from ..core.cluster import helm as helm_mod
+    from ..core.cluster.kube import Cluster, ClusterError
+    binary, _ = helm_mod.check_helm()
+    try:
+        cluster = Cluster.connect(args.kubeconfig, args.context)
+        cluster.ping()
+    except ClusterError as exc:
+        raise UserError(exc.message, exc.hint) from None
+    return cluster, binary

@@ -14,7 +14,7 @@ import sys
 
 from ..core.errors import UserError
 from ..core.textsafe import clip, visible
-from .common import use_color
+from .common import connect, use_color
 
 
 def add_cluster_arguments(p) -> None:
@@ -35,18 +35,6 @@ def add_arguments(p) -> None:
     add_cluster_arguments(p)
 
 
-# ---- shared with rollback and uninstall --------------------------------------------------------
-def connect(args):
-    """(cluster, helm binary) for the command's --kubeconfig/--context; UserError when unusable."""
-    from ..core.cluster import helm as helm_mod
-    from ..core.cluster.kube import Cluster, ClusterError
-    binary, _ = helm_mod.check_helm()
-    try:
-        cluster = Cluster.connect(args.kubeconfig, args.context)
-        cluster.ping()
-    except ClusterError as exc:
-        raise UserError(exc.message, exc.hint) from None
-    return cluster, binary
 
 
 def add_action_arguments(p) -> None:

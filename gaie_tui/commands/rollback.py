@@ -20,7 +20,8 @@ def run(args) -> int:
     from ..core.cluster.releases import STUCK_STATES
     from ..core.deploy.actions import diagnose, history, locate, plan_rollback, stuck_notes
     from ..core.errors import UserError
-    from .releases import check_timeout, connect, print_diagnosis, run_action
+    from .common import connect
+    from .releases import check_timeout, print_diagnosis, run_action
     check_timeout(args.timeout)
     if args.revision is not None and args.revision < 1:
         raise UserError("--revision must be 1 or more", "gaie-tui releases --history RELEASE lists the revisions")

@@ -18,7 +18,8 @@ def run(args) -> int:
     from ..core.cluster.releases import STUCK_STATES
     from ..core.deploy.actions import diagnose, locate, plan_uninstall, stuck_notes
     from ..core.errors import UserError
-    from .releases import check_timeout, connect, print_diagnosis, run_action
+    from .common import connect
+    from .releases import check_timeout, print_diagnosis, run_action
     check_timeout(args.timeout)
     cluster, binary = connect(args)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .common import use_color
+from .common import connect, use_color
 from .deploy import add_cluster_arguments
 
 
@@ -26,7 +26,7 @@ def run(args) -> int:
     from ..core.charts.refs import parse_ref
     from ..core.cluster import helm as helm_mod
     from ..core.cluster.checks import FAIL, cell, table, worst
-    from ..core.cluster.kube import Cluster, ClusterError
+    from ..core.cluster.kube import ClusterError
     from ..core.deploy.release import expected_for_release
     from ..core.errors import UserError
     from ..core.names import check_namespace, check_release
@@ -36,12 +36,7 @@ def run(args) -> int:
     if args.wait < 0:
         raise UserError("--wait cannot be negative", "e.g. --wait 60")
     ref = parse_ref(args.chart) if args.chart else None
-    binary, _ = helm_mod.check_helm()
-    try:
-        cluster = Cluster.connect(args.kubeconfig, args.context)
-        cluster.ping()
-    except ClusterError as exc:
-        raise UserError(exc.message, exc.hint) from None
+    cluster, binary = connect(args)
     kube_args = cluster.helm_args()
     try:
         exp, _rel = expected_for_release(binary, args.release, args.namespace, kube_args,
