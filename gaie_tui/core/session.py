@@ -150,3 +150,75 @@ class Session:
         from .deploy.engine import DeployEngine
         return DeployEngine(plan, chart=chart, record_parent=self.record_dir, verify_wait=self.verify_wait,
                             on_event=on_event, cluster=self.cluster(), observe_interval=self.observe_interval)
+
+    # ---- releases already in the cluster (day two) ------------------------------------------
+    # The front ends name a release; helm, its kubeconfig options and the cluster connection
+    # stay here, so a screen never runs helm itself.
+    def _connected(self):
+        from .errors import UserError
+        cluster = self.cluster()
+        if cluster is None:
+            raise UserError("not connected to a cluster (yet)", "Setup connects; r tries again")
+        return cluster
+
+    def list_releases(self, *, scope=None, namespace: str | None = None, health: bool = True,
+                      production_patterns=()):
+        """Every release of our chart families in `scope` (or `namespace`, or all it may list)."""
+        from .cluster.releases import list_releases, release_scope
+        cluster = self._connected()
+        if scope is None and namespace:
+            scope = release_scope(cluster, [namespace])
+        return list_releases(cluster, self.helm_binary(), scope=scope, health=health,
+                             production_patterns=production_patterns)
+
+    def refresh_releases(self, listing, *, production_patterns=()):
+        """core.cluster.releases.refresh of `listing` in place; the changed fields."""
+        from .cluster.releases import refresh
+        return refresh(listing, self._connected(), self.helm_binary(), production_patterns=production_patterns)
+
+    def release_row(self, release: str, namespace: str) -> tuple[dict | None, str]:
+        """helm's list row of the release (None when there is none) and an error ("" when helm answered)."""
+        from .cluster.helm import release_row
+        return release_row(self.helm_binary(), release, namespace, self.kube_args())
+
+    def release_history(self, release: str, namespace: str):
+        from .deploy.actions import history
+        return history(self.helm_binary(), release, namespace, self.kube_args())
+
+    def diagnose_release(self, release: str, namespace: str):
+        """What happened to a stuck release and the recoveries that fit."""
+        from .deploy.actions import diagnose
+        return diagnose(self.helm_binary(), release, namespace, self.kube_args(), self.cluster())
+
+    def deployed_values_text(self, release: str, namespace: str) -> str:
+        """The deployed values, commented for the editor."""
+        from .deploy.actions import deployed_values_text
+        return deployed_values_text(self.helm_binary(), release, namespace, self.kube_args())
+
+    def plan_uninstall(self, release: str, namespace: str):
+        from .deploy.actions import plan_uninstall
+        return plan_uninstall(release, namespace, self.kube_args(), helm=self.helm_binary(),
+                              context=self.context or "", wait_timeout=self.wait_timeout)
+
+    def plan_rollback(self, release: str, namespace: str, *, revision: int | None = None, hist=None):
+        from .deploy.actions import plan_rollback
+        return plan_rollback(release, namespace, self.kube_args(), revision=revision, helm=self.helm_binary(),
+                             context=self.context or "", wait_timeout=self.wait_timeout, hist=hist)
+
+    def plan_recovery(self, diagnosis):
+        from .deploy.actions import plan_recovery
+        return plan_recovery(diagnosis, self.kube_args(), helm=self.helm_binary(), context=self.context or "",
+                             wait_timeout=self.wait_timeout)
+
+    def release_verification(self, release: str, namespace: str):
+        """A verification run of a deployed release (the dashboard), recorded like a deploy."""
+        from .deploy.release_runs import ReleaseVerification
+        return ReleaseVerification(release, namespace, cluster=self.cluster(), helm=self.helm_binary(),
+                                   kube_args=self.kube_args(), context=self.context or "",
+                                   record_parent=self.record_dir, verify_wait=self.verify_wait,
+                                   interval=self.observe_interval)
+
+    def migration_proof(self, migration, text: str):
+        """The migration's proof for the values as edited since (core.migrate.release.proof_for)."""
+        from .migrate.release import proof_for
+        return proof_for(migration, text, self.helm_binary())

@@ -52,3 +52,19 @@ def test_existing_releases_as_helm_and_the_kubernetes_client_see_them(helm_bin):
         assert "replicas: 1" in manifest and f"{scenarios.GAIE_EPP}:v1.5.0" in manifest
         router_pods = core.list_namespaced_pod("team-router", label_selector="llm-d-router-gateway=router-epp").items
         assert len(router_pods) == 1 and router_pods[0].status.phase == "Running"
+
+
+def test_setups_secret_choices_leave_out_helms_release_storage():
+    """Setup's secret lists come from one metadata-only listing: the token secret first, the other
+    secrets after it, and none of helm's own `sh.helm.release.v1.*` revision records."""
+    from gaie_tui.core.cluster.kube import Cluster
+    with simulated_cluster("existing-releases", ready_delay=READY) as sc:
+        cluster = Cluster.connect(str(sc.kubeconfig), sc.context)
+        before = sum("/secrets" in r for r in sc.server.request_log)
+        candidates, others = cluster.secret_choices("llm-d")
+        assert sum("/secrets" in r for r in sc.server.request_log) == before + 1
+        assert candidates == ["llm-d-hf-token"]
+        assert not any(name.startswith("sh.helm.release.") for name in others)
+        raw = client.CoreV1Api(api(sc)).list_namespaced_secret("llm-d").items
+        assert any(s.metadata.name.startswith("sh.helm.release.") for s in raw)   # they are there
+        cluster.close()

@@ -367,13 +367,21 @@ class Cluster:
                            keys=_managed_keys(i["metadata"]), labels=i["metadata"].get("labels") or {},
                            annotations=i["metadata"].get("annotations") or {}) for i in items]
 
-    def hf_token_candidates(self, namespace: str) -> list[SecretMeta]:
+    def hf_token_candidates(self, namespace: str, found: list[SecretMeta] | None = None) -> list[SecretMeta]:
         """Secrets that look like a Hugging Face token, the usual names first."""
-        found = self.secrets(namespace)
+        found = self.secrets(namespace) if found is None else found
         rank = {n: i for i, n in enumerate(HF_SECRET_NAMES)}
         cands = [s for s in found if s.name in rank or ("hf" in s.name.lower().split("-") and "token" in s.name)
                  or "huggingface" in s.name.lower() or (s.keys and "HF_TOKEN" in s.keys)]
         return sorted(cands, key=lambda s: (rank.get(s.name, 99), s.name))
+
+    def secret_choices(self, namespace: str) -> tuple[list[str], list[str]]:
+        """(token-like secret names, the other secret names) from one listing; helm's own release
+        storage is no choice for a token."""
+        found = [s for s in self.secrets(namespace)
+                 if s.type != "helm.sh/release.v1" and not s.name.startswith("sh.helm.release.")]
+        candidates = [s.name for s in self.hf_token_candidates(namespace, found)]
+        return candidates, sorted(s.name for s in found if s.name not in candidates)
 
     def served(self, group: str, version: str, plural: str) -> bool:
         """Is `plural` served at group/version (discovery)?"""

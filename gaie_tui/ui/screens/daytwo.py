@@ -129,26 +129,21 @@ class DayTwoScreen(WizardScreen):
 
     def _prepare_in_thread(self, rel, what: str, arg) -> None:
         """Runs in a worker thread: whatever the action needs from helm and the cluster."""
-        from ...core.deploy import actions
         session = self.app.session
         try:
-            helm, kube_args, context = session.helm_binary(), session.kube_args(), session.context or ""
             if what == "upgrade":
-                payload = actions.deployed_values_text(helm, rel.name, rel.namespace, kube_args)
+                payload = session.deployed_values_text(rel.name, rel.namespace)
             elif what == "migrate":
                 from ...core.migrate.release import migrate_release
                 payload = migrate_release(session, rel.name, rel.namespace, arg)
             elif what == "uninstall":
-                payload = actions.plan_uninstall(rel.name, rel.namespace, kube_args, helm=helm, context=context,
-                                                 wait_timeout=session.wait_timeout)
+                payload = session.plan_uninstall(rel.name, rel.namespace)
             elif what == "rollback":          # arg: (revision, History)
                 revision, hist = arg
-                payload = actions.plan_rollback(rel.name, rel.namespace, kube_args, revision=revision, helm=helm,
-                                                context=context, wait_timeout=session.wait_timeout, hist=hist)
+                payload = session.plan_rollback(rel.name, rel.namespace, revision=revision, hist=hist)
             elif what == "recover":           # arg: (StuckDiagnosis, Recovery chosen)
                 diag, chosen = arg
-                payload = actions.plan_recovery(replace(diag, recovery=chosen), kube_args, helm=helm,
-                                                context=context, wait_timeout=session.wait_timeout)
+                payload = session.plan_recovery(replace(diag, recovery=chosen))
             else:
                 return
         except Exception as exc:  # noqa: BLE001 - said on the screen, nothing changes
@@ -197,15 +192,10 @@ class DayTwoScreen(WizardScreen):
         self.app.goto("values", fresh=True)
 
     def _start_verify(self, rel) -> None:
-        from ...core.deploy.release_runs import ReleaseVerification
-        session = self.app.session
         st = self.app.state
         retire_run(self.app)
         st.answers = replace(st.answers, release=rel.name, namespace=rel.namespace)
-        st.run = ReleaseVerification(rel.name, rel.namespace, cluster=session.cluster(), helm=session.helm_binary(),
-                                     kube_args=session.kube_args(), context=session.context or "",
-                                     record_parent=session.record_dir, verify_wait=session.verify_wait,
-                                     interval=session.observe_interval)
+        st.run = self.app.session.release_verification(rel.name, rel.namespace)
         self.app.goto("verify", fresh=True)
 
     def action_new(self) -> None:

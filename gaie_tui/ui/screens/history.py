@@ -72,10 +72,8 @@ class HistoryScreen(DayTwoScreen):
 
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def _load(self, rel) -> None:
-        from ...core.deploy.actions import history
-        session = self.app.session
         try:
-            hist = history(session.helm_binary(), rel.name, rel.namespace, session.kube_args())
+            hist = self.app.session.release_history(rel.name, rel.namespace)
         except Exception as exc:  # noqa: BLE001 - said in the status line
             self.post_message(HistoryLoaded(error=first_line(exc)))
             return

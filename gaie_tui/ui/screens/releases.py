@@ -177,16 +177,9 @@ class ReleasesScreen(DayTwoScreen):
 
     @work(thread=True, exclusive=True, group="releases-list", exit_on_error=False)
     def _list_worker(self, scope, namespace: str | None, generation: int) -> None:
-        from ...core.cluster.releases import list_releases, release_scope
-        session = self.app.session
         try:
-            cluster = session.cluster()
-            if cluster is None:
-                raise RuntimeError("not connected to a cluster (yet): Setup connects; r tries again")
-            if scope is None:
-                scope = release_scope(cluster, [namespace] if namespace else None)
-            listing = list_releases(cluster, session.helm_binary(), scope=scope,
-                                    production_patterns=self.app.production_contexts)
+            listing = self.app.session.list_releases(scope=scope, namespace=namespace,
+                                                     production_patterns=self.app.production_contexts)
         except Exception as exc:  # noqa: BLE001 - said in the status line, the table stays
             self.post_message(Listed(error=first_line(exc), generation=generation))
             return
@@ -208,14 +201,9 @@ class ReleasesScreen(DayTwoScreen):
 
     @work(thread=True, exclusive=True, group="releases-refresh", exit_on_error=False)
     def _refresh_worker(self, listing, generation: int) -> None:
-        from ...core.cluster.releases import refresh
-        session = self.app.session
         fresh = copy.deepcopy(listing)    # refreshed off the UI thread, handed over whole
         try:
-            cluster = session.cluster()
-            if cluster is None:
-                raise RuntimeError("not connected to a cluster")
-            changes = refresh(fresh, cluster, session.helm_binary(), production_patterns=self.app.production_contexts)
+            changes = self.app.session.refresh_releases(fresh, production_patterns=self.app.production_contexts)
         except Exception as exc:  # noqa: BLE001 - said in the status line, the table stays
             self.post_message(Listed(error=first_line(exc), generation=generation))
             return

@@ -151,14 +151,13 @@ class ReviewScreen(WizardScreen):
     def deployed_worker(self, plan) -> None:
         """New install or upgrade: helm says whether the release exists; on upgrade, core's
         upgrade_diff (values and manifest)."""
-        from ...core.cluster import helm as helm_mod
         from ...core.cluster.releases import STUCK_STATES
         from ...core.deploy.actions import upgrade_diff
         if self.app.state.offline:
             return
         diff, blocker, status = None, "", ""
         try:
-            row, error = helm_mod.release_row(plan.helm, plan.release, plan.namespace, plan.kube_args())
+            row, error = self.app.session.release_row(plan.release, plan.namespace)
         except Exception as exc:  # noqa: BLE001 - said in the section
             row, error = None, getattr(exc, "message", None) or str(exc)
         if error:
@@ -224,9 +223,8 @@ class ReviewScreen(WizardScreen):
     @work(thread=True, exclusive=True, group="review-proof", exit_on_error=False)
     def proof_worker(self, mig, text: str) -> None:
         from ...core.migrate import Proof
-        from ...core.migrate.release import proof_for
         try:
-            proof = proof_for(mig, text, self.app.session.helm_binary())
+            proof = self.app.session.migration_proof(mig, text)
         except Exception as exc:  # noqa: BLE001 - the proof could not be made: said, and approval wants it typed
             proof = Proof(error=getattr(exc, "message", None) or str(exc))
         self.app.call_from_thread(self._proof_known, text, proof)

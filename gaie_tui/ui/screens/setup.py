@@ -305,14 +305,11 @@ class SetupScreen(WizardScreen):
     # ---- the releases already in the cluster (core.cluster.releases; the Releases screen) ------
     @work(thread=True, exclusive=True, group="releases", exit_on_error=False)
     def load_releases(self) -> None:
-        from ...core.cluster.releases import list_releases
         session = self.app.session
         try:
-            cluster = session.cluster()
-            if cluster is None:
+            if session.cluster() is None:
                 return
-            listing = list_releases(cluster, session.helm_binary(), health=False,
-                                    production_patterns=self.app.production_contexts)
+            listing = session.list_releases(health=False, production_patterns=self.app.production_contexts)
         except Exception as exc:  # noqa: BLE001 - a note; a new deploy works without it
             self.post_message(ReleasesKnown(error=_first_line(exc)))
             return
@@ -541,9 +538,7 @@ class SetupScreen(WizardScreen):
         if cluster is None:
             return
         try:
-            candidates = [s.name for s in cluster.hf_token_candidates(ns)]
-            others = sorted(s.name for s in cluster.secrets(ns) if s.name not in candidates
-                            and not s.name.startswith("sh.helm.release"))
+            candidates, others = cluster.secret_choices(ns)
             pods = cluster.pods(ns)
             self.post_message(NamespaceLoaded(ns, candidates, others, pods))
         except Exception as exc:  # noqa: BLE001 - said on the form

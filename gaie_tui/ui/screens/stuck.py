@@ -62,10 +62,8 @@ class StuckScreen(DayTwoScreen):
 
     @work(thread=True, exclusive=True, group="stuck", exit_on_error=False)
     def _diagnose(self, rel) -> None:
-        from ...core.deploy.actions import diagnose
-        session = self.app.session
         try:
-            diag = diagnose(session.helm_binary(), rel.name, rel.namespace, session.kube_args(), session.cluster())
+            diag = self.app.session.diagnose_release(rel.name, rel.namespace)
         except Exception as exc:  # noqa: BLE001 - said on the screen
             self.post_message(Diagnosed(error=first_line(exc)))
             return
