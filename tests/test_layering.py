@@ -92,3 +92,14 @@ def test_ui_holds_no_domain_layer():
         twins += [f"{path.name}: {n.name}" for n in ast.walk(tree) if isinstance(n, ast.ClassDef)
                   and n.name in ("Plan", "Diag", "Fix", "CheckRow", "DeployResult", "ClusterView", "Pod", "KeyInfo")]
     assert twins == []
+
+
+def test_screens_never_run_helm_themselves():
+    """helm and its kubeconfig options are core's business (the engine, the action runs, the
+    Session's day-two operations); a screen names a release and presents what comes back."""
+    import re
+    pattern = re.compile(r"helm_binary\(|kube_args\(|find_helm\(|query_json\(|run_helm|[\"']kubectl[\"']"
+                         r"|cluster import helm as|helm\.release_row|\.helm_args\(")
+    hits = [f"{p.relative_to(PKG)}:{i}" for p in (PKG / "ui").rglob("*.py")
+            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert not hits, hits

@@ -222,3 +222,13 @@ class Session:
         """The migration's proof for the values as edited since (core.migrate.release.proof_for)."""
         from .migrate.release import proof_for
         return proof_for(migration, text, self.helm_binary())
+
+    def migrate_files(self, files, src_ref: str, dst_ref: str):
+        """(core.migrate result, whether it was proven) for values written for `src_ref`: proven
+        when helm and both chart archives are here, else migrated without the proof."""
+        from .check.deep import find_helm
+        from .migrate import migrate
+        src, dst = self.chart(src_ref), self.chart(dst_ref)
+        helm = find_helm()
+        provable = helm is not None and all(self.store.ensure_archive(c) is not None for c in (src, dst))
+        return migrate(files, src, dst, helm=helm, prove_it=provable), provable

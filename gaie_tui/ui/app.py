@@ -252,16 +252,10 @@ class GaieApp(App):
 
     @work(thread=True, exclusive=True, group="migration", exit_on_error=False)
     def _migrate_worker(self, offer, files) -> None:
-        from ..core.check.deep import find_helm
         from ..core.errorlog import describe
-        from ..core.migrate import migrate
         self.call_from_thread(self.notify, "migrating and proving (helm template of both charts)…", timeout=4)
         try:
-            src, dst = self.session.chart(offer.src), self.session.chart(offer.dst)
-            store = self.session.store
-            helm = find_helm()
-            provable = helm is not None and all(store.ensure_archive(c) is not None for c in (src, dst))
-            result = migrate(files, src, dst, helm=helm, prove_it=provable)
+            result, provable = self.session.migrate_files(files, offer.src, offer.dst)
         except Exception as exc:  # noqa: BLE001 - said in one line; the values stay as they are
             self.call_from_thread(self.notify, f"migration not possible: {describe(exc)}", severity="error",
                                   timeout=10, markup=False)
