@@ -36,3 +36,12 @@ def upstream_fakes():
     if folder not in sys.path:
         sys.path.insert(0, folder)
     return importlib.import_module("upstream_fakes")
+
+
+def alias_bomb(indent: str = "") -> str:
+    """A YAML billion-laughs: eight anchors of ten aliases each, 10**8 values in under 400 bytes."""
+    x = '"x"'
+    lines = ["a: &a [" + ",".join([x] * 10) + "]"]
+    for prev, name in zip("abcdefg", "bcdefgh", strict=True):
+        lines.append(f"{name}: &{name} [{','.join(['*' + prev] * 10)}]")
+    return "".join(f"{indent}{line}\n" for line in lines)

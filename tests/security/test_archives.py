@@ -12,7 +12,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from support import CHARTS
+from support import CHARTS, alias_bomb
 
 from gaie_tui.cli import main
 from gaie_tui.core.charts import archive
@@ -26,15 +26,7 @@ MB = 1024 * 1024
 CHART_YAML = b"apiVersion: v2\nname: evil\nversion: v1.0.0\n"
 VALUES = b"inferenceExtension:\n  replicas: 1\n"
 TEMPLATE = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  r: {{ .Values.inferenceExtension.replicas | quote }}\n"
-ALIAS_BOMB = b"""a: &a ["x","x","x","x","x","x","x","x","x","x"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
-"""
+ALIAS_BOMB = alias_bomb().encode()
 
 
 def tgz(members: list[tarfile.TarInfo | tuple[str, bytes]]) -> bytes:

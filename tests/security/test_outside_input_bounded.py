@@ -10,21 +10,14 @@ from pathlib import Path
 
 import pytest
 from hostile import TOKEN, token_forms
+from support import alias_bomb
 from test_terminal_output import _kube, _values, helm_install
 
 from gaie_tui.cli import main
 from gaie_tui.core.errors import UserError
 from gaie_tui.sim.demo import simulated_cluster
 
-ALIAS_BOMB = """a: &a ["x","x","x","x","x","x","x","x","x","x"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
-"""
+ALIAS_BOMB = alias_bomb()
 
 
 @pytest.mark.xdist_group("security-cluster")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import alias_bomb
 
 from gaie_tui.sim.http import MAX_BODY
 from gaie_tui.sim.server import SimServer
@@ -144,19 +145,7 @@ def test_authorized_declared_sizes_over_the_cap_are_413_before_reading(tls_sim):
     conn.close()
 
 
-ALIAS_BOMB = b"""apiVersion: v1
-kind: ConfigMap
-metadata: {name: bomb}
-data:
-  a: &a ["x","x","x","x","x","x","x","x","x","x"]
-  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
-  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
-  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
-  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
-  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
-  g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]
-  h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]
-"""
+ALIAS_BOMB = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n" + alias_bomb("  ")).encode()
 
 
 def _apply(url: str, body: bytes) -> tuple[int, str]:
