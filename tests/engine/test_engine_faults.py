@@ -8,6 +8,8 @@ from collections import deque
 from enginehelp import FAIL, READY_DELAY, WARN, by_id, chart_for, deploy, values_for, writes
 
 from gaie_tui.core.cluster import helm as helm_mod
+from gaie_tui.core.deploy.engine import DeployEngine
+from gaie_tui.core.deploy.plan import make_plan
 from gaie_tui.core.deploy.release import rollback, uninstall
 from gaie_tui.sim.demo import simulated_cluster
 from gaie_tui.sim.scenarios import PENDING_RELEASE
@@ -91,6 +93,26 @@ def test_pending_release_offers_rollback_and_the_actions_work(tmp_path, helm_bin
     assert again.status == "verified", again.explanation
 
 
+def test_what_helm_gave_up_on_is_kept_not_its_rollback(tmp_path):
+    """A first install that times out is uninstalled by helm (--rollback-on-failure). What the
+    record keeps from the wait is what made helm give up — the crash loop with its log lines, the
+    pending release — not a view of the teardown (pods deleted, the release gone)."""
+    chart = chart_for(REF)
+    with simulated_cluster("epp-crashloop", ready_delay=READY_DELAY) as sc:
+        plan = make_plan(chart, values_for(chart), release="gaie", namespace="llm-d", kubeconfig=str(sc.kubeconfig),
+                         context=sc.context, wait_timeout="4s")
+        # looks every 50 ms: a view of the teardown, if one were taken, would be the last one
+        engine = DeployEngine(plan, chart=chart, record_parent=tmp_path / "records", observe_interval=0.05,
+                              approved_by="--yes")
+        out = engine.run()
+        engine_release = engine._last_release
+    assert out.status == "deploy-failed" and out.release.status == "absent"   # helm did roll back
+    assert engine_release is not None and engine_release.status == "pending-install", engine_release
+    seen = by_id(out.observed)
+    assert any("failed to load the plugins configuration" in d for d in seen["epp-pods"].details), \
+        seen["epp-pods"].details
+
+
 def test_epp_crashloop_shows_the_log_lines(tmp_path):
     chart = chart_for(REF)
     with simulated_cluster("epp-crashloop", ready_delay=READY_DELAY) as sc:
@@ -99,7 +121,7 @@ def test_epp_crashloop_shows_the_log_lines(tmp_path):
     assert out.explanation.kind == "timeout"
     seen = by_id(out.observed)
     assert seen["epp-pods"].status == FAIL and "CrashLoopBackOff" in seen["epp-pods"].evidence
-    assert any("failed to load the plugins configuration" in d for d in seen["epp-pods"].details)
+    assert any("failed to load the plugins configuration" in d for d in seen["epp-pods"].details), seen["epp-pods"].details
     logs = seen["epp-logs"]
     assert logs.status == FAIL and "plugins configuration" in logs.evidence and logs.remedy
     md = (out.record_dir / "record.md").read_text()

@@ -654,9 +654,16 @@ def helm_observed(argv: list[str], exp: Expected, cluster, *, wait_timeout: str 
     observer_stop = threading.Event()
     seen: list[list[Check]] = []
     last_release: list[ReleaseState] = []
+    limit = helm_mod.duration_seconds(wait_timeout)
+    # the views stop at helm's --timeout: after it helm rolls back (a first install is uninstalled),
+    # and a view of that teardown would replace what made helm give up (a crash loop's log lines,
+    # the pending release) with pods being deleted and a release that is gone
+    watch_until = time.monotonic() + limit if limit else None
 
     def observe() -> None:
         while not observer_stop.wait(observe_interval):
+            if watch_until is not None and time.monotonic() >= watch_until:
+                return
             if release and cluster is not None:
                 try:
                     state = release_mod.state_from_secrets(cluster, exp.namespace, release)
@@ -680,7 +687,6 @@ def helm_observed(argv: list[str], exp: Expected, cluster, *, wait_timeout: str 
                 except Exception:  # noqa: BLE001 - a front end's bug must not break a deploy
                     pass
 
-    limit = helm_mod.duration_seconds(wait_timeout)
     proc = helm_mod.HelmProcess(argv, on_line=on_line, timeout=(limit + DEPLOY_GRACE) if limit else None, env=env)
     if started is not None and not started(proc):
         return Watched(None, [], None)
