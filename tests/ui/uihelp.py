@@ -13,12 +13,22 @@ def make_app(session, **kw):
 
 
 async def wait_until(pilot, cond, timeout: float = 30.0) -> bool:
+    """Whether `cond` holds within `timeout`. A widget the condition reads that is not mounted yet
+    (a screen just pushed, its children still composing) means "not yet", not an error."""
+    from textual.css.query import NoMatches
+
+    def holds() -> bool:
+        try:
+            return bool(cond())
+        except NoMatches:
+            return False
+
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if cond():
+        if holds():
             return True
         await pilot.pause(0.05)
-    return cond()
+    return holds()
 
 
 def text_of(app, selector) -> str:
