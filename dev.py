@@ -65,14 +65,21 @@ def local_charts(env: dict[str, str]) -> None:
 def run_with_deadline(argv: list[str], env: dict[str, str]) -> int:
     """Run the tests, but never for longer than the deadline: a hung test (or an xdist worker
     lost to a crash) must turn into a red run with stack dumps, not a CI job that never ends."""
+    import shutil
+    import tempfile
     deadline = float(env.get("GAIE_TUI_TEST_DEADLINE", "1080"))  # 18 minutes; CI allows 20
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
+    stacks = Path(tempfile.mkdtemp(prefix="gaie-tui-stacks-"))
+    proc = subprocess.Popen(argv, cwd=ROOT, env={**env, "GAIE_TUI_STACKS_DIR": str(stacks)}, start_new_session=True)
     try:
         return proc.wait(timeout=deadline)
     except subprocess.TimeoutExpired:
         print(f"\ndev.py: the tests ran longer than {deadline:.0f} s; stopping them (their stacks follow)",
               file=sys.stderr, flush=True)
-        _stop(proc, signal.SIGUSR1, 5)  # faulthandler (registered in tests/conftest.py) dumps every stack
+        _stop(proc, signal.SIGUSR1, 3)  # faulthandler (registered in tests/conftest.py) dumps every stack
+        for dump in sorted(stacks.glob("*.txt")):
+            text = dump.read_text(errors="replace").strip()
+            if text:
+                print(f"\n==== process {dump.stem} ====\n{text}", file=sys.stderr, flush=True)
         _stop(proc, signal.SIGTERM, 10)
         _stop(proc, signal.SIGKILL, 10)
         return 1
@@ -80,6 +87,8 @@ def run_with_deadline(argv: list[str], env: dict[str, str]) -> int:
         _stop(proc, signal.SIGINT, 20)
         _stop(proc, signal.SIGKILL, 5)
         return 130
+    finally:
+        shutil.rmtree(stacks, ignore_errors=True)
 
 
 def _stop(proc: subprocess.Popen, sig: int, wait: float) -> None:

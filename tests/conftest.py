@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from support import ALL_CHARTS, CHART_IDS, CHARTS, ROOT, SHARED, chart_archives  # noqa: F401
 
-# dev.py sends SIGUSR1 to a run that outlives its deadline: every process says where it hung
-faulthandler.register(signal.SIGUSR1, all_threads=True)
+# dev.py sends SIGUSR1 to a run that outlives its deadline: every process (the controller and each
+# xdist worker) writes where it hung to its own file, which dev.py prints (stderr is captured here)
+if os.environ.get("GAIE_TUI_STACKS_DIR"):
+    _stacks = open(Path(os.environ["GAIE_TUI_STACKS_DIR"]) / f"{os.getpid()}.txt", "w")  # noqa: SIM115 - open for the process's life
+    faulthandler.register(signal.SIGUSR1, file=_stacks, all_threads=True)
 
 
 @pytest.fixture(scope="session")
